@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs every test tier on a fresh machine (Debian 12, Go 1.26, Node 20,
+# Java 17, python3 with moto); `make test` calls it.
+#
+#   1. npm ci (DynamoDB Local, aws-ses-v2-local, asl-validator) and the
+#      Lambda runtime interface emulator (go install)
+#   2. start the AWS-compatible servers on loopback (scripts/localaws.sh),
+#      stopped again on exit, whatever happens
+#   3. go test -race ./...      with AWS_ENDPOINT_URL_* set
+#   4. every fuzz target for a few seconds (FUZZ_BUDGET seconds in all)
+#   5. every benchmark once
+#   6. the conformance corpus in ../shared/conformance (skipped if absent)
+#
+# Knobs: TEST_TIMEOUT (go test -timeout, default 15m), FUZZ_BUDGET (default
+# 120), CONFORMANCE_STRICT=1 to fail when a conformance case fails.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+die() { echo "test.sh: $*" >&2; exit 1; }
+
+rie_version=v0.0.0-20261030222936-bef5c4ba774d
+test_timeout=${TEST_TIMEOUT:-15m}
+fuzz_budget=${FUZZ_BUDGET:-120}
+started=$SECONDS
+
+step "checking tools"
+for tool in go node npm java python3; do
+  command -v "$tool" >/dev/null || die "$tool not found on PATH"
+done
+python3 -c 'import moto.server' 2>/dev/null ||
+  die "python3 cannot import moto.server (the image should ship moto 5.2; PyPI is not reachable here)"
+echo "go $(go env GOVERSION), node $(node --version), $(java -version 2>&1 | head -1)"
+
+step "installing npm packages (npm ci)"
+if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  echo "node_modules is current"
+else
+  npm ci --no-audit --no-fund
+fi
+
+step "installing the Lambda runtime interface emulator"
+export PATH="$(go env GOPATH)/bin:$PATH"
+if command -v aws-lambda-rie >/dev/null; then
+  echo "aws-lambda-rie: $(command -v aws-lambda-rie)"
+else
+  CGO_ENABLED=0 go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$rie_version"
+fi
+
+step "starting the local AWS-compatible servers"
+trap 'scripts/localaws.sh stop' EXIT
+trap 'exit 130' INT TERM
+scripts/localaws.sh start
+eval "$(scripts/localaws.sh env)"
+env | grep -E '^AWS_(ENDPOINT_URL_|REGION)' | sort
+
+step "go test -race ./..."
+go test -race -timeout "$test_timeout" ./...
+
+step "fuzzing (${fuzz_budget}s in all)"
+# `go test -list` prints each package's matching names, then its "ok" line.
+targets=()
+pending=()
+while read -r first second _; do
+  case "$first" in
+  Fuzz*) pending+=("$first") ;;
+  ok)
+    for name in "${pending[@]}"; do targets+=("$second $name"); done
+    pending=()
+    ;;
+  *) pending=() ;;
+  esac
+done < <(go test -run '^$' -list '^Fuzz' ./... 2>/dev/null)
+if [ "${#targets[@]}" -eq 0 ]; then
+  echo "no fuzz targets"
+else
+  per=$((fuzz_budget / ${#targets[@]}))
+  [ "$per" -ge 1 ] || per=1
+  [ "$per" -le 10 ] || per=10
+  for t in "${targets[@]}"; do
+    read -r pkg name <<<"$t"
+    echo "--- $name in $pkg (${per}s)"
+    go test -run '^$' -fuzz "^${name}\$" -fuzztime "${per}s" "$pkg"
+  done
+fi
+
+step "benchmarks, each once"
+go test -run '^$' -bench . -benchtime 1x ./...
+
+step "conformance"
+if [ ! -x ../shared/conformance/run ]; then
+  echo "SKIPPED: ../shared/conformance is missing (the shared folder sits beside the repository)"
+elif [ ! -d cmd/stepwise ]; then
+  echo "SKIPPED: ./cmd/stepwise does not exist yet"
+elif [ "${CONFORMANCE_STRICT:-0}" = 1 ]; then
+  make --no-print-directory conformance
+else
+  make --no-print-directory conformance ||
+    echo "conformance: some cases fail (listed above); set CONFORMANCE_STRICT=1 to make that fatal"
+fi
+
+step "all tests passed in $((SECONDS - started))s"
