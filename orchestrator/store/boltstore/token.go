@@ -1,0 +1,27 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+)
+
+// TokenGet implements store.Store.
+func (s *Store) TokenGet(ctx context.Context, params *store.TokenGetParams) (*store.Token, error) {
+	var t store.Token
+	err := s.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketToken), []byte(params.Token), &t)
+		if err == nil && !found {
+			err = store.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading task token: %w", err)
+	}
+	t.Data = nilIfEmpty(t.Data)
+	return &t, nil
+}

@@ -1,0 +1,147 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+)
+
+var threadTests = []testCase{
+	{"GetMissing", func(t *testing.T, b *testBundle) {
+		_, err := b.store.ThreadGet(b.ctx, &store.ThreadGetParams{ExecutionARN: execARN, ThreadID: "root"})
+		require.ErrorIs(t, err, store.ErrNotFound)
+		b.start(t, execARN)
+		_, err = b.store.ThreadGet(b.ctx, &store.ThreadGetParams{ExecutionARN: execARN, ThreadID: "nope"})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}},
+	{"Advance", func(t *testing.T, b *testBundle) {
+		b.start(t, execARN)
+		for seq := int64(1); seq <= 5; seq++ {
+			outbox := [][]byte{fmt.Appendf(nil, "msg-%d-a", seq), fmt.Appendf(nil, "msg-%d-b", seq)}
+			require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+				ExecutionARN: execARN,
+				Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: seq - 1, Seq: seq, Data: fmt.Appendf(nil, "cp%d", seq), Outbox: outbox}},
+				Events:       []store.EventWrite{{Key: eventKey(int(seq)), Data: []byte("e")}},
+			}))
+			got, err := b.store.ThreadGet(b.ctx, &store.ThreadGetParams{ExecutionARN: execARN, ThreadID: "root"})
+			require.NoError(t, err)
+			require.Equal(t, &store.Thread{ExecutionARN: execARN, ThreadID: "root", Seq: seq, Data: fmt.Appendf(nil, "cp%d", seq), Outbox: outbox}, got)
+		}
+		// The outbox is replaced, not appended to, and may become empty.
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN: execARN,
+			Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 5, Seq: 6, Data: []byte("cp6")}},
+		}))
+		got, err := b.store.ThreadGet(b.ctx, &store.ThreadGetParams{ExecutionARN: execARN, ThreadID: "root"})
+		require.NoError(t, err)
+		require.Empty(t, got.Outbox)
+		require.Equal(t, int64(6), got.Seq)
+	}},
+	{"SeqMayJump", func(t *testing.T, b *testBundle) {
+		b.start(t, execARN)
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN: execARN,
+			Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 0, Seq: 10, Data: []byte("cp10")}},
+		}))
+		b.requireThreadSeq(t, execARN, "root", 10)
+	}},
+	{"StaleSeq", func(t *testing.T, b *testBundle) {
+		b.start(t, execARN)
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN: execARN,
+			Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 0, Seq: 1, Data: []byte("cp1")}},
+		}))
+		t.Run("Cases", func(t *testing.T) {
+			for _, tc := range []struct {
+				name   string
+				thread string
+				expect int64
+			}{
+				{"Older", "root", 0},
+				{"Newer", "root", 2},
+				{"MustNotExist", "root", store.NoSeq},
+				{"MissingThread", "child", 0},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					err := b.store.Commit(b.ctx, &store.CommitParams{
+						ExecutionARN: execARN,
+						Threads:      []store.ThreadWrite{{ThreadID: tc.thread, ExpectSeq: tc.expect, Seq: 9, Data: []byte("stale")}},
+						Events:       []store.EventWrite{{Key: "stale-" + tc.name, Data: []byte("x")}},
+					})
+					require.ErrorIs(t, err, store.ErrConflict)
+				})
+			}
+		})
+		got, err := b.store.ThreadGet(b.ctx, &store.ThreadGetParams{ExecutionARN: execARN, ThreadID: "root"})
+		require.NoError(t, err)
+		require.Equal(t, []byte("cp1"), got.Data)
+		require.Len(t, b.allHistory(t, execARN, 0, false), 1)
+	}},
+	{"AllOrNothingAcrossThreads", func(t *testing.T, b *testBundle) {
+		b.start(t, execARN)
+		err := b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN: execARN,
+			Threads: []store.ThreadWrite{
+				{ThreadID: "root", ExpectSeq: 0, Seq: 1, Data: []byte("cp1")},
+				{ThreadID: "b0", ExpectSeq: store.NoSeq, Seq: 0, Data: []byte("b0")},
+				{ThreadID: "b1", ExpectSeq: 3, Seq: 4, Data: []byte("b1")},
+			},
+		})
+		require.ErrorIs(t, err, store.ErrConflict)
+		b.requireThreadSeq(t, execARN, "root", 0)
+		_, err = b.store.ThreadGet(b.ctx, &store.ThreadGetParams{ExecutionARN: execARN, ThreadID: "b0"})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}},
+	{"ThreadsOfOtherExecutions", func(t *testing.T, b *testBundle) {
+		other := execARNOf("e2")
+		b.start(t, execARN)
+		b.start(t, other)
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN: other,
+			Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 0, Seq: 1}},
+		}))
+		b.requireThreadSeq(t, execARN, "root", 0)
+		b.requireThreadSeq(t, other, "root", 1)
+	}},
+	{"RaceOneWins", func(t *testing.T, b *testBundle) {
+		b.start(t, execARN)
+		const writers = 16
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range writers {
+			wg.Go(func() {
+				<-start
+				errs[i] = b.store.Commit(b.ctx, &store.CommitParams{
+					ExecutionARN: execARN,
+					Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 0, Seq: 1, Data: fmt.Appendf(nil, "w%d", i), Outbox: [][]byte{fmt.Appendf(nil, "m%d", i)}}},
+					Events:       []store.EventWrite{{Key: fmt.Sprintf("w%02d", i), Data: []byte("x")}},
+				})
+			})
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			if err == nil {
+				require.Equal(t, -1, winner, "two winners: %d and %d", winner, i)
+				winner = i
+				continue
+			}
+			require.True(t, errors.Is(err, store.ErrConflict), "writer %d: got %v, want ErrConflict", i, err)
+		}
+		require.NotEqual(t, -1, winner, "no winner")
+		got, err := b.store.ThreadGet(b.ctx, &store.ThreadGetParams{ExecutionARN: execARN, ThreadID: "root"})
+		require.NoError(t, err)
+		require.Equal(t, fmt.Appendf(nil, "w%d", winner), got.Data)
+		require.Equal(t, [][]byte{fmt.Appendf(nil, "m%d", winner)}, got.Outbox)
+		events := b.allHistory(t, execARN, 0, false)
+		require.Equal(t, []store.Event{{Key: eventKey(0), Data: []byte("ExecutionStarted")}, {Key: fmt.Sprintf("w%02d", winner), Data: []byte("x")}}, events)
+	}},
+}
