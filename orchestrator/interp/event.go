@@ -1,0 +1,93 @@
+package interp
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+)
+
+// Event is one Step Functions history event. It marshals to the shape of
+// GetExecutionHistory's events: timestamp, type, id, previousEventId and
+// one "<kind>EventDetails" object.
+type Event struct {
+	ID              int64
+	PreviousEventID int64
+	Timestamp       time.Time
+	Type            string
+	// DetailsKey is the name of the details field, e.g.
+	// "stateEnteredEventDetails"; empty when the event has none.
+	DetailsKey string
+	Details    map[string]any
+}
+
+// MarshalJSON implements json.Marshaler.
+func (e *Event) MarshalJSON() ([]byte, error) {
+	m := map[string]any{
+		"id":              e.ID,
+		"previousEventId": e.PreviousEventID,
+		"timestamp":       float64(e.Timestamp.UnixMilli()) / 1000,
+		"type":            e.Type,
+	}
+	if e.DetailsKey != "" {
+		m[e.DetailsKey] = e.Details
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (e *Event) UnmarshalJSON(data []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	for k, raw := range m {
+		switch k {
+		case "id":
+			if err := json.Unmarshal(raw, &e.ID); err != nil {
+				return err
+			}
+		case "previousEventId":
+			if err := json.Unmarshal(raw, &e.PreviousEventID); err != nil {
+				return err
+			}
+		case "timestamp":
+			var f float64
+			if err := json.Unmarshal(raw, &f); err != nil {
+				return err
+			}
+			e.Timestamp = time.UnixMilli(int64(f*1000 + 0.5)).UTC()
+		case "type":
+			if err := json.Unmarshal(raw, &e.Type); err != nil {
+				return err
+			}
+		default:
+			e.DetailsKey = k
+			v, err := value.Decode(raw)
+			if err != nil {
+				return err
+			}
+			e.Details, _ = v.(map[string]any)
+		}
+	}
+	return nil
+}
+
+// payload renders a state's data as AWS's history does: a JSON string.
+func payload(v any) string { return value.MustString(v) }
+
+// emit allocates the next event id and, when the environment collects
+// history, records the event. It returns the id.
+func (env *Env) emit(th *Thread, typ, key string, details func() map[string]any) int64 {
+	*env.IDs++
+	id := *env.IDs
+	if env.Emit != nil {
+		ev := &Event{ID: id, PreviousEventID: th.LastEventID, Timestamp: env.Now, Type: typ, DetailsKey: key}
+		if details != nil {
+			ev.Details = details()
+		}
+		env.Emit(ev)
+	}
+	th.LastEventID = id
+	return id
+}

@@ -1,0 +1,318 @@
+package interp
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/asl"
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/jsonata"
+	"github.com/stepwise-dev/stepwise/orchestrator/jsonpath"
+)
+
+// timeFormat is how the context object writes times.
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+func readRand(r io.Reader, b []byte) {
+	if r == nil {
+		r = rand.Reader
+	}
+	if _, err := io.ReadFull(r, b); err != nil {
+		// Fall back to crypto/rand; a failing stub is a test bug.
+		_, _ = io.ReadFull(rand.Reader, b)
+	}
+}
+
+// contextObject builds "$$" for the current state.
+func (r *run) contextObject() map[string]any {
+	ex := r.env.Exec
+	th := r.th
+	state := map[string]any{
+		"Name":        r.st.Name,
+		"EnteredTime": th.EnteredTime.UTC().Format(timeFormat),
+	}
+	if r.st.Type == asl.TypeTask {
+		state["RetryCount"] = value.Int(int64(th.RetryCount))
+	}
+	c := map[string]any{
+		"Execution": map[string]any{
+			"Id":           ex.ARN,
+			"Input":        ex.Input,
+			"StartTime":    ex.StartTime.UTC().Format(timeFormat),
+			"Name":         ex.Name,
+			"RoleArn":      ex.RoleARN,
+			"RedriveCount": value.Int(0),
+		},
+		"StateMachine": map[string]any{
+			"Id":   ex.StateMachineARN,
+			"Name": ex.StateMachineName,
+		},
+		"State": state,
+	}
+	if th.TaskToken != "" {
+		c["Task"] = map[string]any{"Token": th.TaskToken}
+	}
+	if th.HasItem {
+		c["Map"] = map[string]any{"Item": map[string]any{"Index": value.Int(int64(th.ItemIndex)), "Value": th.ItemValue}}
+	}
+	return c
+}
+
+func (r *run) lookupVar(name string) (any, bool) {
+	v, ok := r.th.Vars[name]
+	return v, ok
+}
+
+// pathEnv is the JSONPath environment with input as "$".
+func (r *run) pathEnv(input any) *jsonpath.Env {
+	return &jsonpath.Env{Input: input, Context: r.contextObject(), Var: r.lookupVar}
+}
+
+// evalErr converts an evaluation error of jsonpath, intrinsic or jsonata
+// into a state-machine error of the current state.
+func (r *run) evalErr(err error) *asl.Error {
+	var ae *asl.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var pe *jsonpath.EvalError
+	if errors.As(err, &pe) {
+		return r.runtimeErr(pe.Name, pe.Cause)
+	}
+	var je *jsonata.EvalError
+	if errors.As(err, &je) {
+		return r.runtimeErr(je.Name, je.Cause)
+	}
+	return r.runtimeErr(asl.StatesRuntime, err.Error())
+}
+
+// resolve evaluates a reference path against input, the context or a
+// variable.
+func (r *run) resolve(p *jsonpath.Path, input any) (any, error) {
+	switch p.Root() {
+	case jsonpath.RootContext:
+		return p.Get(r.contextObject())
+	case jsonpath.RootVariable:
+		v, ok := r.th.Vars[p.Variable()]
+		if !ok {
+			return nil, &jsonpath.NotFoundError{Path: p.String(), Message: fmt.Sprintf("Variable '%s' is not defined", p.Variable())}
+		}
+		return p.Get(v)
+	}
+	return p.Get(input)
+}
+
+// pathErr is the error of an InputPath, OutputPath or ItemsPath that
+// found nothing.
+func (r *run) pathErr(p *jsonpath.Path, err error) *asl.Error {
+	var nf *jsonpath.NotFoundError
+	if errors.As(err, &nf) {
+		return r.runtimeErr(asl.StatesRuntime, fmt.Sprintf("Invalid path '%s' : %s", p.String(), nf.Message))
+	}
+	return r.evalErr(err)
+}
+
+// inputPath applies InputPath to the raw input.
+func (r *run) inputPath(raw any) (any, *asl.Error) {
+	ip := r.st.InputPath
+	if !ip.Set {
+		return raw, nil
+	}
+	if ip.Null {
+		return map[string]any{}, nil
+	}
+	v, err := r.resolve(ip.Path, raw)
+	if err != nil {
+		return nil, r.pathErr(ip.Path, err)
+	}
+	return v, nil
+}
+
+// outputPath applies OutputPath.
+func (r *run) outputPath(v any) (any, *asl.Error) {
+	op := r.st.OutputPath
+	if !op.Set {
+		return v, nil
+	}
+	if op.Null {
+		return map[string]any{}, nil
+	}
+	out, err := r.resolve(op.Path, v)
+	if err != nil {
+		return nil, r.pathErr(op.Path, err)
+	}
+	return out, nil
+}
+
+// template evaluates a JSONPath payload template with input as "$".
+func (r *run) template(t *jsonpath.Template, input any) (any, *asl.Error) {
+	v, err := t.Eval(r.pathEnv(input))
+	if err != nil {
+		return nil, r.evalErr(err)
+	}
+	return v, nil
+}
+
+// resultPath places result into raw per ResultPath.
+func (r *run) resultPath(rp asl.OptPath, raw, result any) (any, *asl.Error) {
+	if !rp.Set {
+		return result, nil
+	}
+	if rp.Null {
+		return raw, nil
+	}
+	out, err := jsonpath.Set(raw, rp.Path, result)
+	if err != nil {
+		var nf *jsonpath.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, r.runtimeErr(asl.StatesRuntime, fmt.Sprintf("Invalid path '%s' : %s", rp.Path.String(), nf.Message))
+		}
+		var pe *jsonpath.EvalError
+		if errors.As(err, &pe) {
+			return nil, r.runtimeErr(pe.Name, pe.Cause)
+		}
+		return nil, r.runtimeErr(asl.StatesResultPathMatchFailure, err.Error())
+	}
+	return out, nil
+}
+
+// assignPath evaluates a JSONPath Assign with input as "$" and returns the
+// new variables.
+func (r *run) assignPath(t *jsonpath.Template, input any) (map[string]any, *asl.Error) {
+	v, e := r.template(t, input)
+	if e != nil {
+		return nil, e
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+// setVars assigns variables, copy on write (children share the map).
+func (r *run) setVars(newVars map[string]any) {
+	if len(newVars) == 0 {
+		return
+	}
+	m := make(map[string]any, len(r.th.Vars)+len(newVars))
+	for k, v := range r.th.Vars {
+		m[k] = v
+	}
+	for k, v := range newVars {
+		m[k] = v
+	}
+	r.th.Vars = m
+}
+
+// ataVars implements jsonata.Vars: $states and the workflow variables.
+type ataVars struct {
+	r      *run
+	states map[string]any
+}
+
+// Lookup implements jsonata.Vars.
+func (v *ataVars) Lookup(name string) (any, bool) {
+	if name == "states" {
+		return v.states, true
+	}
+	x, ok := v.r.th.Vars[name]
+	return x, ok
+}
+
+// jsonataVars builds the JSONata bindings of the current state.
+func (r *run) jsonataVars(input, result any, hasResult bool, errOut any, hasErr bool) *ataVars {
+	states := map[string]any{"input": input, "context": r.contextObject()}
+	if hasResult {
+		states["result"] = result
+	}
+	if hasErr {
+		states["errorOutput"] = errOut
+	}
+	return &ataVars{r: r, states: states}
+}
+
+func (r *run) evalJSONataTemplate(t *jsonata.Template, vars *ataVars, field string) (any, *asl.Error) {
+	v, err := t.Eval(vars, field)
+	if err != nil {
+		return nil, r.evalErr(err)
+	}
+	return v, nil
+}
+
+func (r *run) assignJSONata(t *jsonata.Template, vars *ataVars) (map[string]any, *asl.Error) {
+	v, e := r.evalJSONataTemplate(t, vars, "Assign")
+	if e != nil {
+		return nil, e
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+// evalExpr evaluates a JSONata expression of a field and insists on a
+// defined result.
+func (r *run) evalExpr(x *jsonata.Expr, vars *ataVars, field string) (any, *asl.Error) {
+	v, ok, err := x.Eval(vars)
+	if err != nil {
+		return nil, r.evalErr(err)
+	}
+	if !ok {
+		return nil, r.runtimeErr(asl.StatesQueryEvaluationError, fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", x.String(), field))
+	}
+	return v, nil
+}
+
+// finishJSONPath ends a Task, Parallel or Map state in JSONPath mode:
+// ResultSelector, Assign, ResultPath, OutputPath, then exit.
+func (r *run) finishJSONPath(result any) (Effect, error) {
+	st, th := r.st, r.th
+	if st.ResultSelector != nil {
+		v, e := r.template(st.ResultSelector, result)
+		if e != nil {
+			return r.handleError(e)
+		}
+		result = v
+	}
+	var newVars map[string]any
+	if st.AssignPath != nil {
+		v, e := r.assignPath(st.AssignPath, result)
+		if e != nil {
+			return r.handleError(e)
+		}
+		newVars = v
+	}
+	out, e := r.resultPath(st.ResultPath, th.Input, result)
+	if e != nil {
+		return r.handleError(e)
+	}
+	out, e = r.outputPath(out)
+	if e != nil {
+		return r.handleError(e)
+	}
+	r.setVars(newVars)
+	return r.exit(out, r.next())
+}
+
+// finishJSONata ends a Task, Parallel or Map state in JSONata mode:
+// Assign and Output with $states.result, then exit.
+func (r *run) finishJSONata(result any) (Effect, error) {
+	st, th := r.st, r.th
+	vars := r.jsonataVars(th.Input, result, true, nil, false)
+	var newVars map[string]any
+	if st.AssignExpr != nil {
+		v, e := r.assignJSONata(st.AssignExpr, vars)
+		if e != nil {
+			return r.handleError(e)
+		}
+		newVars = v
+	}
+	out := result
+	if st.Output != nil {
+		v, e := r.evalJSONataTemplate(st.Output, vars, "Output")
+		if e != nil {
+			return r.handleError(e)
+		}
+		out = v
+	}
+	r.setVars(newVars)
+	return r.exit(out, r.next())
+}
