@@ -98,7 +98,7 @@ func (p *parser) schema(loc, format string, args ...any) {
 
 func (p *parser) parse(data []byte) *StateMachine {
 	if len(data) > MaxDefinitionSize {
-		p.schema("", "Definition is %d bytes, more than the limit of %d bytes (1 MB)", len(data), MaxDefinitionSize)
+		p.schema("", "Definition is larger than the limit of %d bytes (1 MB)", MaxDefinitionSize)
 		return nil
 	}
 	if !utf8.Valid(data) {

@@ -875,4 +875,3 @@ func (r *run) childrenDone(results []ChildResult) (Effect, error) {
 	}
 	return r.finishJSONPath(out)
 }
-

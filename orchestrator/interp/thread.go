@@ -45,7 +45,7 @@ const (
 // Parallel branch or one Map iteration. Step updates it in place; the
 // engine serialises it between steps (it is JSON).
 type Thread struct {
-	ID     string `json:"id"`
+	ID string `json:"id"`
 	// Machine says which (nested) state machine the thread runs: "" for
 	// the top level, else a path of "State#branch" parts separated by "/"
 	// (a Map's processor is "Map#0").
