@@ -52,16 +52,19 @@ func Validate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	typ := fs.String("type", asl.TypeStandard, "state machine type: STANDARD or EXPRESS")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), validateUsage)
+	printUsage := func(w io.Writer) {
+		fmt.Fprint(w, validateUsage)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(stderr)
 	}
+	fs.Usage = func() {} // printed below, to stdout for --help
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
+			printUsage(stdout)
 			return 0
 		}
+		printUsage(stderr)
 		return 2
 	}
 	*typ = strings.ToUpper(*typ)
@@ -71,7 +74,7 @@ func Validate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprint(stderr, "stepwise validate: no FILE given\n\n")
-		fs.Usage()
+		printUsage(stderr)
 		return 2
 	}
 
