@@ -115,6 +115,7 @@ func (r *run) fail() (Effect, error) {
 		case f.Template != nil:
 			x, e := r.template(f.Template, raw)
 			if e != nil {
+				e.Cause = strings.Replace(e.Cause, "'value.$'", "'"+name+"Path'", 1)
 				return "", false, e
 			}
 			if m, ok := x.(map[string]any); ok {
@@ -284,6 +285,9 @@ func ParseTimestamp(s string) (time.Time, bool) {
 func (r *run) task() (Effect, error) {
 	st, th := r.st, r.th
 	raw := th.Input
+	if strings.HasSuffix(st.Resource, ".waitForTaskToken") {
+		th.TaskToken = r.newToken()
+	}
 	var input any
 	if st.QueryLanguage == asl.JSONata {
 		input = raw
@@ -305,6 +309,14 @@ func (r *run) task() (Effect, error) {
 				return r.handleError(e)
 			}
 		}
+		raw = eff
+	}
+	var e *asl.Error
+	if th.Timeout, e = r.numberField(st.TimeoutSeconds, raw, "TimeoutSeconds"); e != nil {
+		return r.handleError(e)
+	}
+	if th.Heartbeat, e = r.numberField(st.HeartbeatSeconds, raw, "HeartbeatSeconds"); e != nil {
+		return r.handleError(e)
 	}
 	th.TaskInput = input
 	return r.invoke()
@@ -356,17 +368,7 @@ func (r *run) numberField(f asl.Field, input any, name string) (int64, *asl.Erro
 
 func (r *run) invoke() (Effect, error) {
 	st, th := r.st, r.th
-	timeout, e := r.numberField(st.TimeoutSeconds, th.TaskInput, "TimeoutSeconds")
-	if e != nil {
-		return r.handleError(e)
-	}
-	heartbeat, e := r.numberField(st.HeartbeatSeconds, th.TaskInput, "HeartbeatSeconds")
-	if e != nil {
-		return r.handleError(e)
-	}
-	if strings.HasSuffix(st.Resource, ".waitForTaskToken") {
-		th.TaskToken = r.newToken()
-	}
+	timeout, heartbeat := th.Timeout, th.Heartbeat
 	prefix, rtype, res := taskKind(st.Resource)
 	input := th.TaskInput
 	region := regionOf(r.env.Exec.StateMachineARN)
@@ -438,10 +440,12 @@ func (r *run) newToken() string {
 func (r *run) taskDone(result any, terr *asl.Error) (Effect, error) {
 	st, th := r.st, r.th
 	prefix, rtype, res := taskKind(st.Resource)
-	if terr == nil {
-		if size := len(value.MustString(result)); size > r.maxPayload() {
-			terr = &asl.Error{Name: asl.StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}
+	if terr == nil && value.SizeExceeds(result, r.maxPayload()) {
+		who := st.Name
+		if prefix == "LambdaFunction" {
+			who = st.Resource
 		}
+		terr = &asl.Error{Name: asl.StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", who)}
 	}
 	if terr != nil {
 		typ, key := prefix+"Failed", strings.ToLower(prefix[:1])+prefix[1:]+"FailedEventDetails"

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 )
 
 // InputKind says what happened to a thread.
@@ -196,6 +197,9 @@ func (r *run) runtimeErr(name, cause string) *asl.Error {
 // moves to next, or ends the thread.
 func (r *run) exit(output any, next string) (Effect, error) {
 	th, st := r.th, r.st
+	if value.SizeExceeds(output, r.maxPayload()) {
+		return r.failThread(&asl.Error{Name: asl.StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)})
+	}
 	r.env.emit(th, string(st.Type)+"StateExited", "stateExitedEventDetails", func() map[string]any {
 		return map[string]any{"name": st.Name, "output": payload(output), "outputDetails": map[string]any{"truncated": false}}
 	})
@@ -279,7 +283,7 @@ func (r *run) failThread(err *asl.Error) (Effect, error) {
 // thread. failedEvent, when set, is emitted first (TaskFailed, ...).
 func (r *run) handleError(err *asl.Error) (Effect, error) {
 	th, st := r.th, r.st
-	if err.Name != asl.StatesRuntime && err.Name != asl.StatesDataLimitExceeded {
+	if err.Name != asl.StatesRuntime {
 		// Retry: the first retrier whose ErrorEquals matches decides.
 		for i, rt := range st.Retry {
 			if !asl.Matches(rt.ErrorEquals, err.Name) {
@@ -377,7 +381,8 @@ func (r *run) timerFired() (Effect, error) {
 	case asl.TypeWait:
 		return r.exit(r.th.Input, r.next())
 	case asl.TypeTask:
-		return r.invoke()
+		// A retry evaluates the task's input again (with a new task token).
+		return r.task()
 	case asl.TypeParallel, asl.TypeMap:
 		return r.startChildren()
 	}

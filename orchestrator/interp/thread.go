@@ -71,6 +71,9 @@ type Thread struct {
 	TaskInput any `json:"taskInput,omitempty"`
 	// TaskToken is the token of the current .waitForTaskToken task.
 	TaskToken string `json:"taskToken,omitempty"`
+	// Timeout and Heartbeat are the current task's, in seconds (0: none).
+	Timeout   int64 `json:"timeout,omitempty"`
+	Heartbeat int64 `json:"heartbeat,omitempty"`
 	// Due is when the current timer fires.
 	Due time.Time `json:"due"`
 

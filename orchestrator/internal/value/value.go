@@ -293,3 +293,45 @@ func Normalize(v any) (any, error) {
 	}
 	return nil, fmt.Errorf("value of type %T is not JSON", v)
 }
+
+// SizeExceeds reports whether the JSON text of v is longer than limit
+// bytes. It walks v without encoding it and stops as soon as the limit is
+// passed, so a small value costs little.
+func SizeExceeds(v any, limit int) bool {
+	n := 0
+	return !sizeWalk(v, &n, limit)
+}
+
+// sizeWalk adds v's approximate encoded size to *n; false once over limit.
+// Strings count their bytes plus quotes (escapes are not counted, so the
+// size is a lower bound within a few percent for ordinary text).
+func sizeWalk(v any, n *int, limit int) bool {
+	switch x := v.(type) {
+	case nil:
+		*n += 4
+	case bool:
+		*n += 5
+	case string:
+		*n += len(x) + 2
+	case json.Number:
+		*n += len(x)
+	case []any:
+		*n += 2 + len(x)
+		for _, e := range x {
+			if !sizeWalk(e, n, limit) {
+				return false
+			}
+		}
+	case map[string]any:
+		*n += 2 + len(x)
+		for k, e := range x {
+			*n += len(k) + 3
+			if !sizeWalk(e, n, limit) {
+				return false
+			}
+		}
+	default:
+		*n += 8
+	}
+	return *n <= limit
+}
