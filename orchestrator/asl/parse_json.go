@@ -182,71 +182,41 @@ func readValue(dec *json.Decoder, tok json.Token, depth, maxDepth int) (*node, e
 // syntaxMessage describes a JSON syntax problem in the style of the
 // Jackson messages AWS shows, with a line and a column.
 func syntaxMessage(data []byte, err error) string {
-	offset := -1
+	// json.Unmarshal locates the problem exactly; the streaming decoder
+	// that built the tree may stop a little earlier.
+	var raw json.RawMessage
+	if uerr := json.Unmarshal(data, &raw); uerr != nil {
+		err = uerr
+	}
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		offset = int(se.Offset)
+	if !errors.As(err, &se) {
+		return upperFirst(strings.TrimPrefix(err.Error(), "json: "))
 	}
-	// An unknown bare word at the start of a value: name it as Jackson does.
-	if word, at := firstBadWord(data); word != "" && (offset < 0 || at <= offset) {
-		line, col := lineCol(data, at+len(word))
+	off := int(se.Offset)
+	if se.Msg == "unexpected end of JSON input" {
+		line, col := lineCol(data, len(data))
+		return fmt.Sprintf("Unexpected end-of-input\n at [Source: (String)%q; line: %d, column: %d]", snippet(data), line, col)
+	}
+	// A bare word where a value should be (NaN, Infinity, text): name it
+	// as Jackson does, with the column just after it.
+	if off > 0 && off <= len(data) && isWordByte(data[off-1]) {
+		start, end := off-1, off-1
+		for start > 0 && isWordByte(data[start-1]) {
+			start--
+		}
+		for end < len(data) && isWordByte(data[end]) {
+			end++
+		}
+		line, col := lineCol(data, end)
 		return fmt.Sprintf("Unrecognized token '%s': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)%q; line: %d, column: %d]",
-			word, snippet(data), line, col)
+			data[start:end], snippet(data), line, col)
 	}
-	msg := err.Error()
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		msg = "Unexpected end-of-input"
-		offset = len(data)
-	}
-	msg = strings.TrimPrefix(msg, "json: ")
-	if offset < 0 {
-		return msg
-	}
-	line, col := lineCol(data, offset)
-	return fmt.Sprintf("%s\n at [Source: (String)%q; line: %d, column: %d]", upperFirst(msg), snippet(data), line, col)
+	line, col := lineCol(data, off)
+	return fmt.Sprintf("%s\n at [Source: (String)%q; line: %d, column: %d]", upperFirst(se.Msg), snippet(data), line, col)
 }
 
-// firstBadWord finds the first bare word outside strings that is not
-// true, false or null (NaN, Infinity, undefined, text ...).
-func firstBadWord(data []byte) (string, int) {
-	inString, escaped := false, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		if c == '"' {
-			inString = true
-			continue
-		}
-		if c < utf8.RuneSelf && (unicode.IsLetter(rune(c)) || c == '_') {
-			j := i
-			for j < len(data) && data[j] < utf8.RuneSelf && (unicode.IsLetter(rune(data[j])) || unicode.IsDigit(rune(data[j])) || data[j] == '_') {
-				j++
-			}
-			w := string(data[i:j])
-			// Inside a number (1e5) letters are part of the number.
-			if i > 0 && (data[i-1] >= '0' && data[i-1] <= '9' || data[i-1] == '.') {
-				i = j - 1
-				continue
-			}
-			switch w {
-			case "true", "false", "null":
-				i = j - 1
-				continue
-			}
-			return w, i
-		}
-	}
-	return "", 0
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 func lineCol(data []byte, offset int) (int, int) {

@@ -201,7 +201,10 @@ func (p *parser) graph(sm *StateMachine, loc string, names map[string]bool, star
 	terminal := false
 	for _, name := range sm.Order {
 		st := sm.States[name]
-		if st.End || st.Type == TypeSucceed || st.Type == TypeFail {
+		_, known := stateFields[st.Type]
+		// A state whose type is unknown was reported already; it may be
+		// the terminal one.
+		if st.End || st.Type == TypeSucceed || st.Type == TypeFail || !known {
 			terminal = true
 			break
 		}
