@@ -53,7 +53,7 @@ func TestConformance(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			got, err := tpl.Eval(&jsonpath.Env{Input: c["input"]})
+			got, err := tpl.Eval(&jsonpath.Env{Input: c["input"], Context: contextObject(c["input"])})
 			switch expect["status"] {
 			case "SUCCEEDED":
 				require.NoError(t, err)
@@ -97,13 +97,28 @@ func singlePassParameters(c map[string]any) (any, bool) {
 				return nil, false
 			}
 		}
-		// The context object is the interpreter's; skip cases that read it.
-		if strings.Contains(value.MustString(st["Parameters"]), "$$") {
-			return nil, false
-		}
 		return st["Parameters"], true
 	}
 	return nil, false
+}
+
+// contextObject is a stand-in for the interpreter's context object; the
+// recorded values that depend on it are placeholders.
+func contextObject(input any) any {
+	return map[string]any{
+		"Execution": map[string]any{
+			"Id":        "arn:aws:states:us-east-1:111111111111:execution:conformance:run-1",
+			"Name":      "run-1",
+			"Input":     input,
+			"StartTime": "2024-01-01T00:00:00.000Z",
+			"RoleArn":   "arn:aws:iam::111111111111:role/sfn",
+		},
+		"StateMachine": map[string]any{
+			"Id":   "arn:aws:states:us-east-1:111111111111:stateMachine:conformance",
+			"Name": "conformance",
+		},
+		"State": map[string]any{"Name": "State0", "EnteredTime": "2024-01-01T00:00:00.000Z", "RetryCount": value.Int(0)},
+	}
 }
 
 var placeholder = regexp.MustCompile(`<[^<>]+>`)
