@@ -193,7 +193,7 @@ func syntaxMessage(data []byte, err error) string {
 		return upperFirst(strings.TrimPrefix(err.Error(), "json: "))
 	}
 	off := int(se.Offset)
-	if se.Msg == "unexpected end of JSON input" {
+	if se.Error() == "unexpected end of JSON input" {
 		line, col := lineCol(data, len(data))
 		return fmt.Sprintf("Unexpected end-of-input\n at [Source: (String)%q; line: %d, column: %d]", snippet(data), line, col)
 	}
@@ -212,7 +212,7 @@ func syntaxMessage(data []byte, err error) string {
 			data[start:end], snippet(data), line, col)
 	}
 	line, col := lineCol(data, off)
-	return fmt.Sprintf("%s\n at [Source: (String)%q; line: %d, column: %d]", upperFirst(se.Msg), snippet(data), line, col)
+	return fmt.Sprintf("%s\n at [Source: (String)%q; line: %d, column: %d]", upperFirst(se.Error()), snippet(data), line, col)
 }
 
 func isWordByte(c byte) bool {

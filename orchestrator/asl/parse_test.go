@@ -37,7 +37,7 @@ func TestParseErrors(t *testing.T) {
 			"INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"not a definition\"; line: 1, column: 4]",
 		}},
 		{"NaN", `{"StartAt":"A","States":{"A":{"Type":"Wait","Seconds":NaN,"End":true}}}`, "", []string{
-			"INVALID_JSON_DESCRIPTION: Unrecognized token 'NaN': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"{\\\"StartAt\\\":\\\"A\\\",\\\"States\\\":{\\\"A\\\":{\\\"Type\\\":\\\"Wait\\\",\\\"Seconds\\\":NaN,\\\"End\\\":true}}}\"; line: 1, column: 54]",
+			"INVALID_JSON_DESCRIPTION: Unrecognized token 'NaN': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"{\\\"StartAt\\\":\\\"A\\\",\\\"States\\\":{\\\"A\\\":{\\\"Type\\\":\\\"Wait\\\",\\\"Seconds\\\":NaN,\\\"End\\\":true}}}\"; line: 1, column: 58]",
 		}},
 		{"truncated", `{"StartAt":`, "", []string{
 			"INVALID_JSON_DESCRIPTION: Unexpected end-of-input\n at [Source: (String)\"{\\\"StartAt\\\":\"; line: 1, column: 12]",
@@ -83,7 +83,7 @@ func TestParseErrors(t *testing.T) {
 		{"unreachable terminal", machine(`"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"},"C":{"Type":"Pass","End":true}`), "", []string{
 			`MISSING_TRANSITION_TARGET: State "C" is not reachable. at /States/C`,
 		}},
-		{"Choice and Catch targets", machine(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsNull":true,"Next":"X1"},{"Variable":"$.x","IsNull":false,"Next":"T"}],"Default":"X2"},`+
+		{"Choice and Catch targets", machine(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsNull":true,"Next":"X1"},{"Variable":"$.x","IsNull":false,"Next":"T"}],"Default":"X2"},` +
 			`"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Catch":[{"ErrorEquals":["States.ALL"],"Next":"X3"}],"End":true}`), "", []string{
 			"MISSING_TRANSITION_TARGET: Missing 'Next' target: X1 at /States/A/Choices[0]/Next",
 			"MISSING_TRANSITION_TARGET: Missing 'Next' target: X2 at /States/A/Default",
@@ -103,7 +103,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate state name", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"A":{"Type":"Succeed"}}}`, "", []string{
 			"DUPLICATE_STATE_NAME: Duplicate State name: A at /States/A",
 		}},
-		{"duplicate state name across branches", machine(`"A":{"Type":"Parallel","Branches":[`+
+		{"duplicate state name across branches", machine(`"A":{"Type":"Parallel","Branches":[` +
 			`{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}],"End":true}`), "", []string{
 			"DUPLICATE_STATE_NAME: Duplicate State name: B at /States/A/Branches[1]/States/B",
 		}},
@@ -180,7 +180,7 @@ func TestParseErrors(t *testing.T) {
 		{"Resource not an ARN", machine(`"A":{"Type":"Task","Resource":"createToken","End":true}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: The value for the field 'Resource' must be a valid ARN at /States/A/Resource",
 		}},
-		{"express waitForTaskToken and sync", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Next":"B"},`+
+		{"express waitForTaskToken and sync", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Next":"B"},` +
 			`"B":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","End":true}`), "EXPRESS", []string{
 			"SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration at /States/A/Resource",
 			"SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration at /States/B/Resource",
@@ -200,7 +200,7 @@ func TestParseErrors(t *testing.T) {
 		}},
 
 		// Retry and Catch.
-		{"Retry shape", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[`+
+		{"Retry shape", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[` +
 			`{"ErrorEquals":[],"IntervalSeconds":0,"MaxAttempts":-1,"BackoffRate":0.5,"MaxDelaySeconds":0,"JitterStrategy":"SOME","Foo":1},"x"],"End":true}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: Field 'Foo' is not supported at /States/A/Retry[0]",
 			"SCHEMA_VALIDATION_FAILED: The field 'ErrorEquals' must be a non-empty array of strings at /States/A/Retry[0]/ErrorEquals",
@@ -211,7 +211,7 @@ func TestParseErrors(t *testing.T) {
 			"SCHEMA_VALIDATION_FAILED: The value for the field 'JitterStrategy' must be FULL or NONE at /States/A/Retry[0]/JitterStrategy",
 			"SCHEMA_VALIDATION_FAILED: A retrier must be an object, not string at /States/A/Retry[1]",
 		}},
-		{"States.ALL not alone and not last", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[`+
+		{"States.ALL not alone and not last", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[` +
 			`{"ErrorEquals":["States.ALL","X"]},{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["Y"]}],"End":true}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: States.ALL must appear alone in 'ErrorEquals' at /States/A/Retry[0]/ErrorEquals",
 			"SCHEMA_VALIDATION_FAILED: The Retry entry with States.ALL must be the last one at /States/A/Retry[1]/ErrorEquals",
@@ -245,18 +245,18 @@ func TestParseErrors(t *testing.T) {
 		{"Choice empty Choices", machine(`"A":{"Type":"Choice","Choices":[],"Default":"B"},"B":{"Type":"Succeed"}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: The field 'Choices' must be a non-empty array at /States/A/Choices",
 		}},
-		{"Choice rule shapes", machine(`"A":{"Type":"Choice","Choices":[`+
-			`{"Variable":"$.x","StringEquals":1,"Next":"B"},`+
-			`{"Variable":"$.x","NumericEquals":"1","Next":"B"},`+
-			`{"Variable":"$.x","BooleanEquals":"true","Next":"B"},`+
-			`{"Variable":"$.x","IsNull":1,"Next":"B"},`+
-			`{"Variable":"$.x","Next":"B"},`+
-			`{"Variable":"$.x","IsNull":true,"IsString":true,"Next":"B"},`+
-			`{"Variable":"$.x","IsNull":true},`+
-			`{"Not":{"Variable":"$.x","IsNull":true,"Next":"B"},"Next":"B"},`+
-			`{"And":[],"Next":"B"},`+
-			`{"Variable":"$.x","TimestampEquals":"yesterday","Next":"B"},`+
-			`{"Variable":"$.x","StringEqualsPath":"nope","Next":"B"}`+
+		{"Choice rule shapes", machine(`"A":{"Type":"Choice","Choices":[` +
+			`{"Variable":"$.x","StringEquals":1,"Next":"B"},` +
+			`{"Variable":"$.x","NumericEquals":"1","Next":"B"},` +
+			`{"Variable":"$.x","BooleanEquals":"true","Next":"B"},` +
+			`{"Variable":"$.x","IsNull":1,"Next":"B"},` +
+			`{"Variable":"$.x","Next":"B"},` +
+			`{"Variable":"$.x","IsNull":true,"IsString":true,"Next":"B"},` +
+			`{"Variable":"$.x","IsNull":true},` +
+			`{"Not":{"Variable":"$.x","IsNull":true,"Next":"B"},"Next":"B"},` +
+			`{"And":[],"Next":"B"},` +
+			`{"Variable":"$.x","TimestampEquals":"yesterday","Next":"B"},` +
+			`{"Variable":"$.x","StringEqualsPath":"nope","Next":"B"}` +
 			`]},"B":{"Type":"Succeed"}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: The value for the field 'StringEquals' must be a string at /States/A/Choices[0]/StringEquals",
 			"SCHEMA_VALIDATION_FAILED: The value for the field 'NumericEquals' must be a number at /States/A/Choices[1]/NumericEquals",
@@ -298,7 +298,7 @@ func TestParseErrors(t *testing.T) {
 		{"Map without processor", machine(`"A":{"Type":"Map","End":true}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: These fields are required: [ItemProcessor] at /States/A",
 		}},
-		{"Map limits", machine(`"A":{"Type":"Map","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},`+
+		{"Map limits", machine(`"A":{"Type":"Map","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},` +
 			`"MaxConcurrency":-1,"ToleratedFailurePercentage":101,"ToleratedFailureCount":1,"ToleratedFailureCountPath":"$.c","End":true}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: The value for the field 'MaxConcurrency' must be an integer between 0 and 2147483647 at /States/A/MaxConcurrency",
 			"SCHEMA_VALIDATION_FAILED: The fields 'ToleratedFailureCount' and 'ToleratedFailureCountPath' are mutually exclusive at /States/A",
