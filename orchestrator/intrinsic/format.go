@@ -2,6 +2,8 @@ package intrinsic
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
@@ -47,14 +49,14 @@ func format(c *Call, args []any, _ Env) (any, error) {
 }
 
 // writeJava renders v as Java's toString does for the values AWS formats:
-// strings as they are, numbers as written, arrays as [a, b] and objects as
+// strings as they are, numbers as javaNumber writes them, arrays as [a, b] and objects as
 // {k=v, k2=v2} (keys in sorted order).
 func writeJava(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case string:
 		b.WriteString(x)
 	case json.Number:
-		b.WriteString(string(x))
+		b.WriteString(javaNumber(x))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
@@ -78,4 +80,61 @@ func writeJava(b *strings.Builder, v any) {
 	default:
 		b.WriteString(value.MustString(x))
 	}
+}
+
+// javaNumber renders a number as AWS's Java runtime does: integers as
+// written, other numbers as Java's Double.toString (1.10 -> 1.1,
+// 1e2 -> 100.0, 1e7 -> 1.0E7, 0.0001 -> 1.0E-4).
+func javaNumber(n json.Number) string {
+	if value.IsInteger(n) {
+		return string(n)
+	}
+	f, ok := value.ToFloat(n)
+	if !ok || math.IsInf(f, 0) || math.IsNaN(f) {
+		return string(n)
+	}
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	abs := math.Abs(f)
+	if abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	// Scientific: d.dddE[-]x with at least one fraction digit.
+	s := strconv.FormatFloat(f, 'e', -1, 64) // e.g. 1.5e+07, 1e-05
+	mant, exp, _ := strings.Cut(s, "e")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	x, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(x)
+}
+
+// javaNumbers returns v with every number rewritten by javaNumber, copying
+// only what changes.
+func javaNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return json.Number(javaNumber(x))
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = javaNumbers(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = javaNumbers(e)
+		}
+		return out
+	}
+	return v
 }

@@ -226,7 +226,7 @@ func canonicalInts(v any) any {
 }
 
 func jsonToString(c *Call, args []any, _ Env) (any, error) {
-	b, err := value.Encode(args[0])
+	b, err := value.Encode(javaNumbers(args[0]))
 	if err != nil {
 		return nil, failf(c.Name, "the argument cannot be rendered as JSON: %s", err)
 	}

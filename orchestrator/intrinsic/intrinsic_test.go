@@ -62,6 +62,7 @@ func TestEval(t *testing.T) {
 		{call: `States.Format('a\{\} \{{}\} \\ it\'s', 7)`, want: `"a{} {7} \\ it's"`},
 		{call: "States.Format($.t, 'x')", vals: map[string]string{"$.t": `"<{}>"`}, want: `"<x>"`},
 		{call: "States.Format('no placeholders')", want: `"no placeholders"`},
+		{call: "States.Format('{} {} {}', 1.50, 1e2, $.a)", vals: map[string]string{"$.a": `[0.5e-4]`}, want: `"1.5 100.0 [5.0E-5]"`},
 		{call: "States.Format('{}', 'Hello\nWorld')", want: `"Hello\nWorld"`},
 		// States.StringToJson
 		{call: "States.StringToJson($.s)", vals: map[string]string{"$.s": `"{\"a\":[1,2.5,\"x\"]}"`}, want: `{"a":[1,2.5,"x"]}`},
@@ -70,7 +71,7 @@ func TestEval(t *testing.T) {
 		{call: "States.StringToJson('-0')", want: `0`},
 		{call: `States.StringToJson('"HelloWorld"')`, want: `"HelloWorld"`},
 		// States.JsonToString
-		{call: "States.JsonToString($.o)", vals: map[string]string{"$.o": `{"b":1.10,"a":"<&>"}`}, want: `"{\"a\":\"<&>\",\"b\":1.10}"`},
+		{call: "States.JsonToString($.o)", vals: map[string]string{"$.o": `{"b":1.10,"a":"<&>","c":[1e2,-5]}`}, want: `"{\"a\":\"<&>\",\"b\":1.1,\"c\":[100.0,-5]}"`},
 		{call: "States.JsonToString(null)", want: `"null"`},
 		{call: "States.JsonToString('HelloWorld')", want: `"\"HelloWorld\""`},
 		// States.Array
