@@ -3,7 +3,6 @@ package jsonata
 import (
 	"encoding/json"
 	"math"
-	"regexp"
 	"strings"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
@@ -801,12 +800,7 @@ func compare(op string, lhs, rhs any) (any, error) {
 	lc := isUndef(lhs) || lstr || lnum
 	rc := isUndef(rhs) || rstr || rnum
 	if !lc || !rc {
-		bad := lhs
-		if lc {
-			bad = rhs
-		}
 		return nil, rtErr("T2010", "The expressions either side of operator %s must evaluate to numeric or string values", jsString(op))
-		_ = bad
 	}
 	if isUndef(lhs) || isUndef(rhs) {
 		return false, nil
@@ -1027,7 +1021,6 @@ func (c *evalCtx) group(g *groupSpec, input any, env *frame) (any, error) {
 	if len(items) == 0 {
 		items = []any{undefined}
 	}
-	_ = 0
 	groups := map[string]*entry{}
 	var order []string
 	for _, it := range items {
@@ -1102,5 +1095,3 @@ func appendValues(a, b any) any {
 	}
 	return res
 }
-
-var _ = regexp.Compile

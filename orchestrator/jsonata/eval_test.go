@@ -1,0 +1,194 @@
+package jsonata
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+)
+
+type exprCase struct {
+	Expr      string          `json:"expr"`
+	Want      json.RawMessage `json:"want"`
+	Undefined bool            `json:"undefined"`
+	Error     string          `json:"error"`
+}
+
+type exprFile struct {
+	Input     json.RawMessage `json:"input"`
+	Variables json.RawMessage `json:"variables"`
+	Cases     []exprCase      `json:"cases"`
+}
+
+type testBundle struct {
+	vars  VarsMap
+	opts  EvalOptions
+	cases []exprCase
+}
+
+// zeroReader is a deterministic randomness source.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 0x42
+	}
+	return len(p), nil
+}
+
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	data, err := os.ReadFile("testdata/expressions.json")
+	require.NoError(t, err)
+	var f exprFile
+	require.NoError(t, json.Unmarshal(data, &f))
+	input, err := value.Decode(f.Input)
+	require.NoError(t, err)
+	varsV, err := value.Decode(f.Variables)
+	require.NoError(t, err)
+	vars := VarsMap{"states": map[string]any{"input": input}}
+	for k, v := range varsV.(map[string]any) {
+		vars[k] = v
+	}
+	return &testBundle{
+		vars:  vars,
+		opts:  EvalOptions{Now: time.Date(2024, 5, 6, 7, 8, 9, 123e6, time.UTC), Rand: zeroReader{}, MaxSteps: 1_000_000},
+		cases: f.Cases,
+	}
+}
+
+func decodeWant(t *testing.T, raw json.RawMessage) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	require.NoError(t, dec.Decode(&v))
+	return v
+}
+
+func TestEval(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, tc := range b.cases {
+		t.Run(tc.Expr, func(t *testing.T) {
+			t.Parallel()
+			e, err := Compile(tc.Expr)
+			require.NoError(t, err)
+			got, ok, err := e.EvalWith(b.vars, b.opts)
+			if tc.Error != "" {
+				require.Error(t, err)
+				require.Equal(t, tc.Error, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			if tc.Undefined {
+				require.False(t, ok, "got %s, want undefined", value.MustString(got))
+				return
+			}
+			require.True(t, ok, "got undefined")
+			want := decodeWant(t, tc.Want)
+			require.True(t, value.Equal(want, got), "got %s, want %s", value.MustString(got), value.MustString(want))
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{"a[1,2)", `S0202: Expected "]", got "," at position 4`},
+		{`"unterminated`, "S0101: String literal must be terminated by a matching quote at position 13"},
+		{"1 +", "S0207: Unexpected end of expression at position 3"},
+		{`{"a":}`, `S0211: The symbol "}" cannot be used as a unary operator at position 6`},
+		{"$x :=", "S0207: Unexpected end of expression at position 5"},
+		{`$match("a", /abc`, "S0302: No terminating / in regular expression at position 16"},
+		{"1 2", `S0201: Syntax error: "" at position 3`},
+		{"function(a){1}", `S0208: Parameter "a" of function definition must be a variable name (start with $) at position 10`},
+		{"a.1", "S0213: The literal value 1 cannot be used as a step within a path expression at position 3"},
+		{"/* open", "S0106: Comment has no closing tag at position 0"},
+		{`"\q"`, `S0103: Unsupported escape sequence: \q at position 2`},
+		{"1 := 2", "S0212: The left side of := must be a variable name (start with $) at position 4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
+			_, err := Compile(tt.expr)
+			require.Error(t, err)
+			var se *SyntaxError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, tt.want, err.Error())
+		})
+	}
+}
+
+func TestUnwrap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in    string
+		inner string
+		ok    bool
+	}{
+		{"{% $x %}", " $x ", true},
+		{"{%%}", "", true},
+		{" {% $x %}", "", false},
+		{"{% $x %} ", "", false},
+		{"{%", "", false},
+		{"plain", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			inner, ok := Unwrap(tt.in)
+			require.Equal(t, tt.ok, ok)
+			require.Equal(t, tt.inner, inner)
+		})
+	}
+}
+
+func TestEvalOptionsFromVars(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	v := optVars{VarsMap{}, EvalOptions{Now: now, Rand: zeroReader{}}}
+	got, ok, err := MustCompile("$now()").Eval(v)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "2020-01-02T03:04:05.000Z", got)
+	a, _, err := MustCompile("$uuid()").Eval(v)
+	require.NoError(t, err)
+	b, _, err := MustCompile("$uuid()").Eval(v)
+	require.NoError(t, err)
+	require.Equal(t, a, b, "same source, same uuid")
+}
+
+type optVars struct {
+	VarsMap
+	opts EvalOptions
+}
+
+func (o optVars) EvalOptions() EvalOptions { return o.opts }
+
+func TestInputNotModified(t *testing.T) {
+	t.Parallel()
+	in, err := value.DecodeString(`{"a":{"b":1},"l":[3,1,2]}`)
+	require.NoError(t, err)
+	before := value.Clone(in)
+	vars := VarsMap{"states": map[string]any{"input": in}}
+	for _, src := range []string{
+		`$states.input ~> |a|{"b":2, "c":3}|`,
+		`$sort($states.input.l)`,
+		`$reverse($states.input.l)`,
+		`$merge([$states.input.a, {"b": 5}])`,
+		`$states.input.l^($)`,
+	} {
+		_, _, err := MustCompile(src).Eval(vars)
+		require.NoError(t, err, src)
+	}
+	require.Equal(t, before, in)
+}
