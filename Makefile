@@ -9,7 +9,8 @@ MOCKS        := statemachines/contact-form.mocks.json
 RUN_CASES    := ValidForm:process-valid \
                 InvalidForm:process-invalid \
                 SesFailsThenRecovers:process-valid \
-                DynamoFailsForGood:process-valid
+                DynamoFailsForGood:process-valid \
+                DuplicateDelivery:process-valid
 LAMBDA_FLAGS := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 ARTIFACTS_DIR ?= .aws-sam/build/manual
 

@@ -2,8 +2,8 @@
 # Runs every test tier on a fresh machine (Debian 12, Go 1.26, Node 20,
 # Java 17, python3 with moto); `make test` calls it.
 #
-#   1. npm ci (DynamoDB Local, aws-ses-v2-local, asl-validator) and the
-#      Lambda runtime interface emulator (go install)
+#   1. npm ci (DynamoDB Local, aws-ses-v2-local, asl-validator), asl-validator
+#      on statemachines/, and the Lambda runtime interface emulator (go install)
 #   2. start the AWS-compatible servers on loopback (scripts/localaws.sh),
 #      stopped again on exit, whatever happens
 #   3. go test -race ./...      with AWS_ENDPOINT_URL_* set
@@ -38,6 +38,11 @@ if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -
 else
   npm ci --no-audit --no-fund
 fi
+
+step "checking statemachines/*.asl.json with asl-validator"
+for f in statemachines/*.asl.json; do
+  npx --no-install asl-validator --json-path "$f"
+done
 
 step "installing the Lambda runtime interface emulator"
 export PATH="$(go env GOPATH)/bin:$PATH"

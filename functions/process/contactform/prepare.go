@@ -39,7 +39,7 @@ type Record struct {
 	Email        string `json:"email"`
 	Message      string `json:"message"`
 	ReceivedAt   string `json:"receivedAt"`
-	SourceIP     string `json:"sourceIp,omitempty"`
+	SourceIP     string `json:"sourceIp"` // may be empty; always present so Store can map it
 }
 
 // Email is a prepared SES v2 simple message.
