@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
@@ -70,8 +69,12 @@ func (m *Machine) Lookup(path, state string) (*asl.StateMachine, *asl.State, err
 // machine at path, or nil for the top level.
 func (m *Machine) Parent(path string) *asl.State { return m.parents[path] }
 
-// isIteration reports whether the machine at path is a Map processor.
-func isIteration(path string) bool { return strings.HasSuffix(path, "#0") && path != "" }
+// isIteration reports whether the machine at path is a Map processor
+// (a Parallel's first branch also ends in "#0").
+func (m *Machine) isIteration(path string) bool {
+	p := m.parents[path]
+	return p != nil && p.Type == asl.TypeMap
+}
 
 // Env is what one step runs with, besides the thread itself: the
 // execution, the time, the event id counter and where history goes.

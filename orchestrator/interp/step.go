@@ -157,7 +157,7 @@ func (r *run) enter() (Effect, error) {
 	th.EnteredTime = r.env.Now
 	if !th.Started {
 		th.Started = true
-		if isIteration(th.Machine) {
+		if r.m.isIteration(th.Machine) {
 			parent, idx := r.m.Parent(th.Machine), th.ItemIndex
 			r.env.emit(th, "MapIterationStarted", "mapIterationStartedEventDetails", func() map[string]any {
 				return map[string]any{"name": parent.Name, "index": idx}
@@ -240,14 +240,14 @@ func (r *run) endEvents() {
 				return errDetails(e)
 			})
 		}
-	case isIteration(th.Machine):
+	case r.m.isIteration(th.Machine):
 		parent := r.m.Parent(th.Machine)
-		typ := "MapIterationSucceeded"
+		typ, key := "MapIterationSucceeded", "mapIterationSucceededEventDetails"
 		if th.Status != Succeeded {
-			typ = "MapIterationFailed"
+			typ, key = "MapIterationFailed", "mapIterationFailedEventDetails"
 		}
 		idx := th.ItemIndex
-		r.env.emit(th, typ, "mapIterationSucceededEventDetails", func() map[string]any {
+		r.env.emit(th, typ, key, func() map[string]any {
 			return map[string]any{"name": parent.Name, "index": idx}
 		})
 	}
