@@ -172,4 +172,3 @@ func collectExprs(v any, out *[]string) {
 		}
 	}
 }
-
