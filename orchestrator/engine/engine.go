@@ -1,0 +1,155 @@
+// Package engine is the durable runtime: the only code that talks to the
+// store, the queue and the task integrations. It advances one state of one
+// thread per message, through the pure interpreter, and commits each step
+// with one conditional write fenced by the thread's sequence number.
+//
+// # Messages
+//
+// A message names an execution, a thread and the sequence number the
+// thread must be at. A message whose sequence is older than the checkpoint
+// is a duplicate (SQS delivers at least once): if it is the one that
+// produced the checkpoint, its outbox is sent again (a crash between the
+// commit and the send loses nothing), and it is acknowledged. Two
+// deliveries racing on one step: exactly one commit wins; the loser gets
+// store.ErrConflict and is acknowledged without effect.
+//
+// # Fan-out
+//
+// Parallel branches and Map iterations are threads with their own
+// checkpoints. A child's end is recorded once as a child result (a put if
+// absent, on its own key, so children never write to a shared item) and
+// announced to the parent with a message; the parent keeps a bitmap of
+// the children done, launches the next child when MaxConcurrency is a
+// window, and joins when all are done or the failures exceed the
+// tolerance. The parent reads the children's results only once, at the
+// join; each completion costs the parent one small commit of its bitmap,
+// and a parent commit that loses a race to a sibling's completion is
+// retried from a fresh read. Children are launched in batches of at most
+// LaunchBatch threads per commit, so a 10,000-item Map never needs one
+// huge transaction.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/asl"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue"
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Store persists executions, checkpoints and history. Required.
+	Store store.Store
+	// Queue carries the step messages. Required.
+	Queue queue.Queue
+	// Tasks runs Task states. Nil fails every Task state with
+	// States.TaskFailed.
+	Tasks interp.TaskInvoker
+	// Logger receives the engine's logs; nil uses slog.Default().
+	Logger *slog.Logger
+	// NowFunc returns the current time; nil uses time.Now.
+	NowFunc func() time.Time
+	// Rand is the source of randomness; nil uses crypto/rand.
+	Rand io.Reader
+	// Region and AccountID form ARNs (defaults us-east-1, 123456789012).
+	Region    string
+	AccountID string
+	// LaunchBatch is how many children one commit creates (default 40;
+	// at most 90 to stay under a DynamoDB transaction's 100 items).
+	LaunchBatch int
+}
+
+func (c *Config) validate() error {
+	if c.Store == nil {
+		return errors.New("engine: Config.Store is required")
+	}
+	if c.Queue == nil {
+		return errors.New("engine: Config.Queue is required")
+	}
+	if c.LaunchBatch < 0 || c.LaunchBatch > 90 {
+		return fmt.Errorf("engine: Config.LaunchBatch must be between 1 and 90, not %d", c.LaunchBatch)
+	}
+	return nil
+}
+
+// Engine runs executions durably.
+type Engine struct {
+	store  store.Store
+	queue  queue.Queue
+	tasks  interp.TaskInvoker
+	log    *slog.Logger
+	now    func() time.Time
+	rand   io.Reader
+	region string
+	acct   string
+	batch  int
+
+	mu       sync.Mutex
+	machines map[string]cachedMachine // "arn#revision" -> parsed machine
+}
+
+// New returns an Engine.
+func New(cfg *Config) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{store: cfg.Store, queue: cfg.Queue, tasks: cfg.Tasks, log: cfg.Logger, now: cfg.NowFunc,
+		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, machines: map[string]cachedMachine{}}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.region == "" {
+		e.region = "us-east-1"
+	}
+	if e.acct == "" {
+		e.acct = "123456789012"
+	}
+	if e.batch == 0 {
+		e.batch = 40
+	}
+	return e, nil
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.store }
+
+type cachedMachine struct {
+	m  *interp.Machine
+	sm *store.StateMachine
+}
+
+// machine returns the parsed definition of a state machine revision,
+// cached for the life of the engine (a warm Lambda parses once).
+func (e *Engine) machine(ctx context.Context, arn string, revision int64) (*interp.Machine, *store.StateMachine, error) {
+	key := fmt.Sprintf("%s#%d", arn, revision)
+	e.mu.Lock()
+	c, ok := e.machines[key]
+	e.mu.Unlock()
+	if ok {
+		return c.m, c.sm, nil
+	}
+	sm, err := e.store.StateMachineGet(ctx, &store.StateMachineGetParams{ARN: arn, Revision: revision})
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading state machine %s: %w", arn, err)
+	}
+	def, err := asl.ParseWithOptions([]byte(sm.Definition), asl.ParseOptions{Type: sm.Type})
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing state machine %s: %w", arn, err)
+	}
+	m := interp.NewMachine(def)
+	e.mu.Lock()
+	e.machines[key] = cachedMachine{m: m, sm: sm}
+	e.mu.Unlock()
+	return m, sm, nil
+}
