@@ -35,6 +35,10 @@ type Options struct {
 	// MaxBody is the largest body the implementation accepts; zero skips
 	// the large-body case.
 	MaxBody int
+	// DuplicatesUnderConcurrency says that concurrent receivers may get the
+	// same message twice within its visibility timeout (SQS standard queues
+	// may; moto does); the concurrent case then only logs duplicates.
+	DuplicatesUnderConcurrency bool
 }
 
 // bundle is one case's queue and how to move its time.
@@ -425,6 +429,13 @@ func testConcurrentReceivers(t *testing.T, b *bundle) {
 		if c != 1 {
 			twice = append(twice, body)
 		}
+	}
+	if b.opts.DuplicatesUnderConcurrency {
+		if len(twice) == 0 {
+			return
+		}
+		t.Logf("queuetest: %d of %d messages delivered more than once to concurrent receivers (allowed): %s", len(twice), n, strings.Join(twice, ", "))
+		return
 	}
 	require.Empty(t, twice, "delivered more than once: %s", strings.Join(twice, ", "))
 }

@@ -177,7 +177,7 @@ func (q *Queue) MessageReceive(ctx context.Context, params *queue.MessageReceive
 	}
 	due, early := q.split(ws)
 	if len(early) > 0 {
-		_, _ = q.redelay(ctx, early) // failures come back after the visibility timeout
+		_, _ = q.redelay(ctx, early, true) // failures come back after the visibility timeout
 	}
 	out2 := make([]*queue.Delivery, 0, len(due))
 	for _, w := range due {
@@ -226,10 +226,11 @@ func (q *Queue) split(ws []wire) (due, early []wire) {
 	return due, early
 }
 
-// redelay sends early messages again with their remaining delay and deletes
-// the received copies. It returns the receipt handles it handled, so that a
-// caller can tell which ones failed.
-func (q *Queue) redelay(ctx context.Context, early []wire) (map[string]bool, error) {
+// redelay sends early messages again with their remaining delay and, if
+// deleteOriginals, deletes the received copies (a Lambda event source
+// mapping deletes them itself). It returns the receipt handles of the
+// messages it re-sent, so that a caller can tell which ones failed.
+func (q *Queue) redelay(ctx context.Context, early []wire, deleteOriginals bool) (map[string]bool, error) {
 	now := q.clock.Now()
 	entries := make([]entry, len(early))
 	for i, w := range early {
@@ -253,11 +254,14 @@ func (q *Queue) redelay(ctx context.Context, early []wire) (map[string]bool, err
 			handles = append(handles, w.receipt)
 		}
 	}
-	// A failed delete leaves a duplicate that is re-delayed again later;
-	// the engine's fence makes the duplicate harmless.
-	delErr := q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: handles})
 	for _, h := range handles {
 		done[h] = true
+	}
+	// A failed delete leaves a duplicate that is re-delayed again later;
+	// the engine's fence makes the duplicate harmless.
+	var delErr error
+	if deleteOriginals {
+		delErr = q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: handles})
 	}
 	if sendErr != nil {
 		return done, fmt.Errorf("re-delaying messages: %w", sendErr)

@@ -55,7 +55,7 @@ func TestQueue(t *testing.T) {
 	client := testClient(t)
 	queuetest.Run(t, func(t *testing.T) queue.Queue {
 		return sqsqueue.New(client, testQueue(t, client, 0).QueueURL)
-	}, &queuetest.Options{MaxBody: sqsqueue.MaxBody})
+	}, &queuetest.Options{MaxBody: sqsqueue.MaxBody, DuplicatesUnderConcurrency: true})
 }
 
 func TestNotFound(t *testing.T) {
