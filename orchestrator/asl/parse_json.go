@@ -1,11 +1,9 @@
 package asl
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -98,85 +96,245 @@ func (n *node) typeName() string {
 // errTooDeep is returned by decodeNode when the nesting exceeds MaxDepth.
 var errTooDeep = errors.New("too deep")
 
+// errSyntax is returned by decodeNode for text that is not JSON; the
+// caller describes the problem with syntaxMessage.
+var errSyntax = errors.New("invalid JSON")
+
 // decodeNode parses one JSON document into a node tree. Nesting deeper
-// than maxDepth fails with errTooDeep; trailing data is an error.
+// than maxDepth fails with errTooDeep, anything that is not JSON (trailing
+// data included) with errSyntax. It is a small recursive-descent parser:
+// encoding/json's token stream costs three times as much.
 func decodeNode(data []byte, maxDepth int) (*node, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	n, err := readNode(dec, 0, maxDepth)
+	d := &decoder{data: data, maxDepth: maxDepth}
+	d.space()
+	n, err := d.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err == nil {
-			err = errors.New("invalid character after top-level value")
-		}
-		return nil, err
+	d.space()
+	if d.pos != len(d.data) {
+		return nil, errSyntax
 	}
 	return n, nil
 }
 
-func readNode(dec *json.Decoder, depth, maxDepth int) (*node, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	return readValue(dec, tok, depth, maxDepth)
+type decoder struct {
+	data     []byte
+	pos      int
+	maxDepth int
+	slab     []node // nodes are allocated from here, a chunk at a time
 }
 
-func readValue(dec *json.Decoder, tok json.Token, depth, maxDepth int) (*node, error) {
-	switch t := tok.(type) {
-	case nil:
-		return &node{kind: kindNull}, nil
-	case bool:
-		return &node{kind: kindBool, bool: t}, nil
-	case json.Number:
-		return &node{kind: kindNumber, num: t}, nil
-	case string:
-		return &node{kind: kindString, str: t}, nil
-	case json.Delim:
-		if depth >= maxDepth {
-			return nil, errTooDeep
-		}
-		switch t {
-		case '{':
-			n := &node{kind: kindObject}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return nil, fmt.Errorf("object key is not a string")
-				}
-				v, err := readNode(dec, depth+1, maxDepth)
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, key)
-				n.vals = append(n.vals, v)
-			}
-			if _, err := dec.Token(); err != nil { // '}'
-				return nil, err
-			}
-			return n, nil
-		case '[':
-			n := &node{kind: kindArray}
-			for dec.More() {
-				v, err := readNode(dec, depth+1, maxDepth)
-				if err != nil {
-					return nil, err
-				}
-				n.elems = append(n.elems, v)
-			}
-			if _, err := dec.Token(); err != nil { // ']'
-				return nil, err
-			}
-			return n, nil
+// alloc returns a new node of the given kind.
+func (d *decoder) alloc(kind nodeKind) *node {
+	if len(d.slab) == 0 {
+		d.slab = make([]node, 128)
+	}
+	n := &d.slab[0]
+	d.slab = d.slab[1:]
+	n.kind = kind
+	return n
+}
+
+func (d *decoder) space() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
 		}
 	}
-	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+func (d *decoder) literal(word string) bool {
+	if len(d.data)-d.pos >= len(word) && string(d.data[d.pos:d.pos+len(word)]) == word {
+		d.pos += len(word)
+		return true
+	}
+	return false
+}
+
+func (d *decoder) value(depth int) (*node, error) {
+	if d.pos >= len(d.data) {
+		return nil, errSyntax
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		if depth >= d.maxDepth {
+			return nil, errTooDeep
+		}
+		return d.object(depth)
+	case c == '[':
+		if depth >= d.maxDepth {
+			return nil, errTooDeep
+		}
+		return d.array(depth)
+	case c == '"':
+		s, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		n := d.alloc(kindString)
+		n.str = s
+		return n, nil
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	case d.literal("true"):
+		n := d.alloc(kindBool)
+		n.bool = true
+		return n, nil
+	case d.literal("false"):
+		return d.alloc(kindBool), nil
+	case d.literal("null"):
+		return d.alloc(kindNull), nil
+	}
+	return nil, errSyntax
+}
+
+func (d *decoder) object(depth int) (*node, error) {
+	d.pos++ // {
+	n := d.alloc(kindObject)
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return n, nil
+	}
+	for {
+		d.space()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return nil, errSyntax
+		}
+		key, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		d.space()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return nil, errSyntax
+		}
+		d.pos++
+		d.space()
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.keys = append(n.keys, key)
+		n.vals = append(n.vals, v)
+		d.space()
+		if d.pos >= len(d.data) {
+			return nil, errSyntax
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			return n, nil
+		default:
+			return nil, errSyntax
+		}
+	}
+}
+
+func (d *decoder) array(depth int) (*node, error) {
+	d.pos++ // [
+	n := d.alloc(kindArray)
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		return n, nil
+	}
+	for {
+		d.space()
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.elems = append(n.elems, v)
+		d.space()
+		if d.pos >= len(d.data) {
+			return nil, errSyntax
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			return n, nil
+		default:
+			return nil, errSyntax
+		}
+	}
+}
+
+// string reads a string; escapes are decoded by encoding/json.
+func (d *decoder) string() (string, error) {
+	start := d.pos
+	d.pos++ // "
+	escaped := false
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			if !escaped {
+				return string(d.data[start+1 : d.pos-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(d.data[start:d.pos], &s); err != nil {
+				return "", errSyntax
+			}
+			return s, nil
+		case c == '\\':
+			escaped = true
+			d.pos += 2
+		case c < 0x20:
+			return "", errSyntax
+		default:
+			d.pos++
+		}
+	}
+	return "", errSyntax
+}
+
+// number reads a number with JSON's grammar.
+func (d *decoder) number() (*node, error) {
+	start := d.pos
+	digits := func() int {
+		n := 0
+		for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+			d.pos++
+			n++
+		}
+		return n
+	}
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '0' {
+		d.pos++
+	} else if digits() == 0 {
+		return nil, errSyntax
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		if digits() == 0 {
+			return nil, errSyntax
+		}
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+			d.pos++
+		}
+		if digits() == 0 {
+			return nil, errSyntax
+		}
+	}
+	n := d.alloc(kindNumber)
+	n.num = json.Number(d.data[start:d.pos])
+	return n, nil
 }
 
 // syntaxMessage describes a JSON syntax problem in the style of the
