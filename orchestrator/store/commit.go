@@ -47,11 +47,12 @@ type CommitParams struct {
 	ExpiresAt time.Time
 }
 
-// Items returns the number of items the commit writes or deletes.
+// Items returns the number of items the commit writes or deletes, as
+// counted against MaxCommitItems: an execution counts as two.
 func (p *CommitParams) Items() int {
 	n := len(p.Threads) + len(p.Events) + len(p.TokensPut) + len(p.TokensDelete) + len(p.ChildResults)
 	if p.ExecutionCreate != nil || p.ExecutionUpdate != nil {
-		n++
+		n += 2
 	}
 	return n
 }

@@ -33,10 +33,10 @@ var (
 // transaction (100 items, 4 MB) and item (400 KB), less room for keys and
 // attribute names.
 const (
-	// MaxCommitItems is the largest number of records one Commit may write
-	// or delete: threads + events + execution + tokens put and deleted +
-	// child results. An execution counts as one item even when
-	// implementations store its results separately.
+	// MaxCommitItems is the largest number of items one Commit may write
+	// or delete (CommitParams.Items): threads + events + tokens put and
+	// deleted + child results + 2 for an execution created or updated
+	// (dynamostore keeps its results in a second item).
 	MaxCommitItems = 100
 
 	// MaxRecordBytes is the largest payload of one record: a thread's Data
@@ -51,9 +51,10 @@ const (
 )
 
 // Store persists state machines, activities and executions. Methods are
-// safe for concurrent use. Reads of threads, executions and tokens are
-// strongly consistent: they see every Commit that returned before the read
-// started.
+// safe for concurrent use. Gets and HistoryList and ChildResultList are
+// strongly consistent: they see every write that returned before the read
+// started. The other List methods may lag behind recent writes (DynamoDB
+// reads them from an eventually consistent index).
 type Store interface {
 	// StateMachineCreate creates a state machine at revision 1, or
 	// ErrAlreadyExists if its ARN is in use.

@@ -33,7 +33,8 @@ var limitTests = []testCase{
 			p.Events = append(p.Events, store.EventWrite{Key: eventKey(i), Data: []byte("e")})
 		}
 		require.NoError(t, b.store.Commit(b.ctx, p))
-		require.Len(t, b.allHistory(t, execARN, 0, false), store.MaxCommitItems-1)
+		require.Len(t, b.allHistory(t, execARN, 0, false), 1+len(p.Events))
+		require.Equal(t, store.MaxCommitItems, p.Items())
 
 		p.Threads[0].ExpectSeq, p.Threads[0].Seq = 1, 2
 		for i := range p.Events {

@@ -1,0 +1,153 @@
+package dynamostore
+
+import (
+	"context"
+	"maps"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Stats are counters of the DynamoDB requests a Store made since New.
+type Stats struct {
+	// Operations maps a DynamoDB operation name ("TransactWriteItems",
+	// "GetItem", ...) to its counters.
+	Operations map[string]OperationStats
+}
+
+// OperationStats count the requests of one DynamoDB operation.
+type OperationStats struct {
+	// Requests is the number of calls, including failed ones; the SDK's
+	// own retries of one call are not counted.
+	Requests int64
+	// Errors is the number of calls that returned an error.
+	Errors int64
+	// ReadCapacityUnits is the total RCU DynamoDB reported.
+	ReadCapacityUnits float64
+	// WriteCapacityUnits is the total WCU DynamoDB reported.
+	WriteCapacityUnits float64
+}
+
+// Stats returns the request counters since New.
+func (s *Store) Stats() Stats {
+	return s.stats.snapshot()
+}
+
+type statsCounter struct {
+	mu  sync.Mutex
+	ops map[string]OperationStats
+}
+
+func (c *statsCounter) add(op string, err error, consumed ...*types.ConsumedCapacity) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ops == nil {
+		c.ops = make(map[string]OperationStats)
+	}
+	st := c.ops[op]
+	st.Requests++
+	if err != nil {
+		st.Errors++
+	}
+	for _, cc := range consumed {
+		if cc == nil {
+			continue
+		}
+		if cc.ReadCapacityUnits != nil {
+			st.ReadCapacityUnits += *cc.ReadCapacityUnits
+		}
+		if cc.WriteCapacityUnits != nil {
+			st.WriteCapacityUnits += *cc.WriteCapacityUnits
+		}
+		if cc.ReadCapacityUnits == nil && cc.WriteCapacityUnits == nil && cc.CapacityUnits != nil {
+			if op == "GetItem" || op == "Query" {
+				st.ReadCapacityUnits += *cc.CapacityUnits
+			} else {
+				st.WriteCapacityUnits += *cc.CapacityUnits
+			}
+		}
+	}
+	c.ops[op] = st
+}
+
+func (c *statsCounter) snapshot() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Operations: maps.Clone(c.ops)}
+}
+
+// countingAPI asks for the consumed capacity on every request and counts
+// it.
+type countingAPI struct {
+	next  dynamoAPI
+	stats *statsCounter
+}
+
+func (a *countingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := a.next.GetItem(ctx, in, opts...)
+	var cc *types.ConsumedCapacity
+	if out != nil {
+		cc = out.ConsumedCapacity
+	}
+	a.stats.add("GetItem", err, cc)
+	return out, err
+}
+
+func (a *countingAPI) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := a.next.PutItem(ctx, in, opts...)
+	var cc *types.ConsumedCapacity
+	if out != nil {
+		cc = out.ConsumedCapacity
+	}
+	a.stats.add("PutItem", err, cc)
+	return out, err
+}
+
+func (a *countingAPI) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := a.next.UpdateItem(ctx, in, opts...)
+	var cc *types.ConsumedCapacity
+	if out != nil {
+		cc = out.ConsumedCapacity
+	}
+	a.stats.add("UpdateItem", err, cc)
+	return out, err
+}
+
+func (a *countingAPI) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := a.next.DeleteItem(ctx, in, opts...)
+	var cc *types.ConsumedCapacity
+	if out != nil {
+		cc = out.ConsumedCapacity
+	}
+	a.stats.add("DeleteItem", err, cc)
+	return out, err
+}
+
+func (a *countingAPI) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := a.next.Query(ctx, in, opts...)
+	var cc *types.ConsumedCapacity
+	if out != nil {
+		cc = out.ConsumedCapacity
+	}
+	a.stats.add("Query", err, cc)
+	return out, err
+}
+
+func (a *countingAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := a.next.TransactWriteItems(ctx, in, opts...)
+	var cc []*types.ConsumedCapacity
+	if out != nil {
+		for i := range out.ConsumedCapacity {
+			cc = append(cc, &out.ConsumedCapacity[i])
+		}
+	}
+	a.stats.add("TransactWriteItems", err, cc...)
+	return out, err
+}
