@@ -1,3 +1,30 @@
+// Package asl holds the Amazon States Language model, the parser that
+// fills it and the validator that reports what AWS Step Functions would
+// reject, with AWS's diagnostic codes and locations.
+//
+// # Parsing
+//
+// Parse and ParseWithOptions read a definition, compile its paths,
+// templates, intrinsic functions and JSONata expressions into the model,
+// and report every problem as a *ValidationError joined with errors.Join.
+// A definition is at most MaxDefinitionSize bytes, valid UTF-8, and nests
+// at most MaxDepth objects and arrays.
+//
+// # Query languages
+//
+// The top-level QueryLanguage (JSONPath by default) is the default of
+// every state, nested machines (Parallel branches, Map item processors)
+// included: they inherit the top-level language, not their parent
+// state's, as AWS does. A state may say JSONata in a JSONPath machine but
+// not the reverse. State.QueryLanguage is the effective language.
+//
+// # Reachability
+//
+// As AWS does, a state is reachable when StartAt or a transition of any
+// state names it; an unreachable state is reported with the code
+// MISSING_TRANSITION_TARGET ("State \"X\" is not reachable."), and a
+// machine without a terminal state with MISSING_END_STATE, without a
+// location.
 package asl
 
 import (
@@ -20,20 +47,34 @@ const (
 // Diagnostic codes of AWS's ValidateStateMachineDefinition, as found in
 // ValidationError.Code.
 const (
-	CodeInvalidJSONDescription   = "INVALID_JSON_DESCRIPTION"
-	CodeSchemaValidationFailed   = "SCHEMA_VALIDATION_FAILED"
-	CodeMissingTransitionTarget  = "MISSING_TRANSITION_TARGET"
-	CodeMissingEndState          = "MISSING_END_STATE"
-	CodeDuplicateStateName       = "DUPLICATE_STATE_NAME"
-	CodeInvalidStateName         = "INVALID_STATE_NAME"
-	CodeInvalidResource          = "INVALID_RESOURCE"
+	// CodeInvalidJSONDescription: the text is not JSON (or not UTF-8, or
+	// nested too deeply).
+	CodeInvalidJSONDescription = "INVALID_JSON_DESCRIPTION"
+	// CodeSchemaValidationFailed: a field is missing, unknown, of the
+	// wrong type or out of range.
+	CodeSchemaValidationFailed = "SCHEMA_VALIDATION_FAILED"
+	// CodeMissingTransitionTarget: a transition names a state that does
+	// not exist, or a state is not reachable.
+	CodeMissingTransitionTarget = "MISSING_TRANSITION_TARGET"
+	// CodeMissingEndState: a state machine has no terminal state.
+	CodeMissingEndState = "MISSING_END_STATE"
+	// CodeDuplicateStateName: a state name is used twice in the definition.
+	CodeDuplicateStateName = "DUPLICATE_STATE_NAME"
+	// CodeInvalidStateName: a state name is empty or too long.
+	CodeInvalidStateName = "INVALID_STATE_NAME"
+	// CodeInvalidResource: ParseOptions.KnownResource rejected a Task
+	// resource.
+	CodeInvalidResource = "INVALID_RESOURCE"
+	// CodeInvalidJSONataExpression: a "{% %}" expression does not parse.
 	CodeInvalidJSONataExpression = "INVALID_JSONATA_EXPRESSION"
 )
 
 // State machine types, for ParseOptions.Type.
 const (
+	// TypeStandard is a Standard state machine (the default).
 	TypeStandard = "STANDARD"
-	TypeExpress  = "EXPRESS"
+	// TypeExpress is an Express state machine.
+	TypeExpress = "EXPRESS"
 )
 
 // ParseOptions are the settings of ParseWithOptions.

@@ -314,6 +314,26 @@ func TestParseErrors(t *testing.T) {
 			"SCHEMA_VALIDATION_FAILED: The field 'ExecutionType' is required but was missing at /States/A/ItemProcessor/ProcessorConfig",
 		}},
 
+		{"Map ItemSelector and Parameters", machine(`"A":{"Type":"Map","ItemSelector":{},"Parameters":{},"ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}`), "", []string{
+			"SCHEMA_VALIDATION_FAILED: The fields 'ItemSelector' and 'Parameters' are mutually exclusive at /States/A",
+		}},
+		{"Map ItemProcessor and Iterator", machine(`"A":{"Type":"Map","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"Iterator":{"StartAt":"C","States":{"C":{"Type":"Succeed"}}},"End":true}`), "", []string{
+			"SCHEMA_VALIDATION_FAILED: The fields 'ItemProcessor' and 'Iterator' are mutually exclusive at /States/A",
+		}},
+
+		// JSONata expressions.
+		{"JSONata expressions that do not parse", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass",` +
+			`"Output":{"a":["{% 1 + %}"],"b":"{% a[1,2) %}"},"Assign":{"x":"{% %}"},"Next":"W"},` +
+			`"W":{"Type":"Wait","Seconds":"{% 1 + %}","End":true}}}`, "", []string{
+			"INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/A/Output/a/0",
+			`INVALID_JSONATA_EXPRESSION: Expected "]", got "," at /States/A/Output/b`,
+			"INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/A/Assign/x",
+			"INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/W/Seconds",
+		}},
+		{"JSONata Seconds not an integer", `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Seconds":"5","End":true}}}`, "", []string{
+			"SCHEMA_VALIDATION_FAILED: The value for the field 'Seconds' must be an integer between 0 and 99999999 at /States/W/Seconds",
+		}},
+
 		// Everything at once: every problem is reported.
 		{"several problems", `{"StartAt":"A","States":{"A":{"Type":"Pass","Foo":1,"Next":"Z"},"B":{"Type":"Wait","End":true}}}`, "", []string{
 			"SCHEMA_VALIDATION_FAILED: Field 'Foo' is not supported at /States/A",

@@ -151,7 +151,12 @@ func (p *parser) jsonataTemplate(n *node, loc, field string, object bool) *jsona
 	}
 	t, err := jsonata.CompileTemplate(n.value())
 	if err != nil {
-		p.add(CodeInvalidJSONataExpression, loc, "%s", jsonataMessage(err))
+		// Report every bad expression at its own location.
+		before := len(p.errs)
+		p.jsonataWalk(n, loc)
+		if len(p.errs) == before {
+			p.add(CodeInvalidJSONataExpression, loc, "%s", jsonataMessage(err))
+		}
 		return nil
 	}
 	return t
@@ -245,4 +250,21 @@ func jsonataMessage(err error) string {
 		return se.Message
 	}
 	return err.Error()
+}
+
+// jsonataWalk compiles every "{% %}" string below n and reports each one
+// that does not compile, at its location (/States/A/Output/a/0).
+func (p *parser) jsonataWalk(n *node, loc string) {
+	switch n.kind {
+	case kindString:
+		p.jsonataString(n, loc)
+	case kindArray:
+		for i, e := range n.elems {
+			p.jsonataWalk(e, loc+"/"+strconv.Itoa(i))
+		}
+	case kindObject:
+		for i, k := range n.keys {
+			p.jsonataWalk(n.vals[i], loc+"/"+k)
+		}
+	}
 }
