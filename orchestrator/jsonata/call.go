@@ -197,12 +197,12 @@ func (c *evalCtx) applyInner(proc any, args []any, input any) (any, error) {
 		}
 		return f.fn(c, vargs, input)
 	case *lambda:
-		env := newFrame(f.env)
-		for i, p := range f.params {
+		env := &frame{parent: f.env, names: f.params[:len(f.params):len(f.params)], vals: make([]any, len(f.params))}
+		for i := range f.params {
 			if i < len(args) {
-				env.bind(p, args[i])
+				env.vals[i] = args[i]
 			} else {
-				env.bind(p, undefined)
+				env.vals[i] = undefined
 			}
 		}
 		return c.eval(f.body, f.input, env)

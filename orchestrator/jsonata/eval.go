@@ -117,24 +117,32 @@ func mkNum(f float64) any {
 }
 
 // frame holds the variables bound by ":=", lambda parameters and tuples.
+// Frames hold few names, so a slice beats a map.
 type frame struct {
-	vars   map[string]any
+	names  []string
+	vals   []any
 	parent *frame
 }
 
 func newFrame(parent *frame) *frame { return &frame{parent: parent} }
 
 func (f *frame) bind(name string, v any) {
-	if f.vars == nil {
-		f.vars = make(map[string]any, 4)
+	for i, n := range f.names {
+		if n == name {
+			f.vals[i] = v
+			return
+		}
 	}
-	f.vars[name] = v
+	f.names = append(f.names, name)
+	f.vals = append(f.vals, v)
 }
 
 func (c *evalCtx) lookup(env *frame, name string) any {
 	for f := env; f != nil; f = f.parent {
-		if v, ok := f.vars[name]; ok {
-			return v
+		for i := len(f.names) - 1; i >= 0; i-- {
+			if f.names[i] == name {
+				return f.vals[i]
+			}
 		}
 	}
 	if c.vars != nil {
