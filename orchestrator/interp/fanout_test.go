@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 )
 
 // checkMap is a Map over numbers whose iterations fail with "Negative"

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
-	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 )
 
 // scriptedTasks answers each Task state's invocations from a script: the
