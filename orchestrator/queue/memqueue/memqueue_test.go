@@ -38,6 +38,9 @@ func TestQueue(t *testing.T) {
 
 	t.Run("RealClock", func(t *testing.T) {
 		t.Parallel()
+		if testing.Short() {
+			t.Skip("memqueue: -short: the wall-clock run sleeps for seconds")
+		}
 		queuetest.Run(t, func(t *testing.T) queue.Queue { return memqueue.New(nil) }, nil)
 	})
 }

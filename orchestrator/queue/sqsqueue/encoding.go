@@ -107,7 +107,7 @@ type wire struct {
 	receiveCount int
 }
 
-// decoded returns the delivery's body and ID.
+// id returns the delivery ID: the first message ID of a re-delayed message.
 func (w *wire) id() string {
 	if w.firstID != "" {
 		return w.firstID
