@@ -25,8 +25,14 @@ type OperationStats struct {
 	Errors int64
 	// ReadCapacityUnits is the total RCU DynamoDB reported.
 	ReadCapacityUnits float64
-	// WriteCapacityUnits is the total WCU DynamoDB reported.
+	// WriteCapacityUnits is the total WCU DynamoDB reported. DynamoDB
+	// Local under-reports transactions (it charges one item, not each).
 	WriteCapacityUnits float64
+	// EstimatedWriteUnits is the WCU computed from the items sent, by
+	// DynamoDB's rules (1 WCU per started KB of each item, twice that in a
+	// transaction). Updates and deletes are counted as if the item were
+	// the size of the attributes sent (at least 1 KB): a lower bound.
+	EstimatedWriteUnits float64
 }
 
 // Stats returns the request counters since New.
@@ -39,7 +45,7 @@ type statsCounter struct {
 	ops map[string]OperationStats
 }
 
-func (c *statsCounter) add(op string, err error, consumed ...*types.ConsumedCapacity) {
+func (c *statsCounter) add(op string, err error, estimatedWCU float64, consumed ...*types.ConsumedCapacity) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ops == nil {
@@ -49,6 +55,8 @@ func (c *statsCounter) add(op string, err error, consumed ...*types.ConsumedCapa
 	st.Requests++
 	if err != nil {
 		st.Errors++
+	} else {
+		st.EstimatedWriteUnits += estimatedWCU
 	}
 	for _, cc := range consumed {
 		if cc == nil {
@@ -91,7 +99,7 @@ func (a *countingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, op
 	if out != nil {
 		cc = out.ConsumedCapacity
 	}
-	a.stats.add("GetItem", err, cc)
+	a.stats.add("GetItem", err, 0, cc)
 	return out, err
 }
 
@@ -102,7 +110,7 @@ func (a *countingAPI) PutItem(ctx context.Context, in *dynamodb.PutItemInput, op
 	if out != nil {
 		cc = out.ConsumedCapacity
 	}
-	a.stats.add("PutItem", err, cc)
+	a.stats.add("PutItem", err, writeUnits(itemSize(in.Item)), cc)
 	return out, err
 }
 
@@ -113,7 +121,7 @@ func (a *countingAPI) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInp
 	if out != nil {
 		cc = out.ConsumedCapacity
 	}
-	a.stats.add("UpdateItem", err, cc)
+	a.stats.add("UpdateItem", err, writeUnits(itemSize(in.Key)+valuesSize(in.ExpressionAttributeValues)), cc)
 	return out, err
 }
 
@@ -124,7 +132,7 @@ func (a *countingAPI) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInp
 	if out != nil {
 		cc = out.ConsumedCapacity
 	}
-	a.stats.add("DeleteItem", err, cc)
+	a.stats.add("DeleteItem", err, writeUnits(itemSize(in.Key)), cc)
 	return out, err
 }
 
@@ -135,7 +143,7 @@ func (a *countingAPI) Query(ctx context.Context, in *dynamodb.QueryInput, opts .
 	if out != nil {
 		cc = out.ConsumedCapacity
 	}
-	a.stats.add("Query", err, cc)
+	a.stats.add("Query", err, 0, cc)
 	return out, err
 }
 
@@ -148,6 +156,76 @@ func (a *countingAPI) TransactWriteItems(ctx context.Context, in *dynamodb.Trans
 			cc = append(cc, &out.ConsumedCapacity[i])
 		}
 	}
-	a.stats.add("TransactWriteItems", err, cc...)
+	a.stats.add("TransactWriteItems", err, transactionUnits(in), cc...)
 	return out, err
+}
+
+// writeUnits returns the WCU of writing an item of size bytes.
+func writeUnits(size int) float64 {
+	return float64((size + 1023) / 1024)
+}
+
+// transactionUnits estimates the WCU of a transaction: twice the units of
+// each item.
+func transactionUnits(in *dynamodb.TransactWriteItemsInput) float64 {
+	total := 0.0
+	for _, it := range in.TransactItems {
+		switch {
+		case it.Put != nil:
+			total += 2 * writeUnits(itemSize(it.Put.Item))
+		case it.Update != nil:
+			total += 2 * writeUnits(itemSize(it.Update.Key)+valuesSize(it.Update.ExpressionAttributeValues))
+		case it.Delete != nil:
+			total += 2 * writeUnits(itemSize(it.Delete.Key))
+		case it.ConditionCheck != nil:
+			total += 2 * writeUnits(itemSize(it.ConditionCheck.Key))
+		}
+	}
+	return total
+}
+
+// itemSize is DynamoDB's size of an item: names plus values.
+func itemSize(m map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range m {
+		n += len(name) + valueSize(v)
+	}
+	return n
+}
+
+// valuesSize is the size of expression values, counted like attributes
+// with one-byte names.
+func valuesSize(m map[string]types.AttributeValue) int {
+	n := 0
+	for _, v := range m {
+		n += 1 + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return (len(v.Value)+1)/2 + 1
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range v.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range v.Value {
+			n += 1 + len(k) + valueSize(e)
+		}
+		return n
+	default:
+		return 0
+	}
 }
