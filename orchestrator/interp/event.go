@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/stepwise-dev/stepwise/orchestrator/asl"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 )
 
@@ -72,6 +73,16 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 	}
 	return nil
 }
+
+// stateEvents holds each state type's StateEntered and StateExited event
+// types, so that a transition does not build them (an allocation each).
+var stateEvents = func() map[asl.StateType]struct{ entered, exited string } {
+	m := map[asl.StateType]struct{ entered, exited string }{}
+	for _, t := range []asl.StateType{asl.TypeTask, asl.TypePass, asl.TypeChoice, asl.TypeWait, asl.TypeSucceed, asl.TypeFail, asl.TypeParallel, asl.TypeMap} {
+		m[t] = struct{ entered, exited string }{string(t) + "StateEntered", string(t) + "StateExited"}
+	}
+	return m
+}()
 
 // payload renders a state's data as AWS's history does: a JSON string.
 func payload(v any) string { return value.MustString(v) }

@@ -165,7 +165,7 @@ func (r *run) enter() (Effect, error) {
 		}
 	}
 	input := th.Input
-	th.EnteredEventID = r.env.emit(th, string(st.Type)+"StateEntered", "stateEnteredEventDetails", func() map[string]any {
+	th.EnteredEventID = r.env.emit(th, stateEvents[st.Type].entered, "stateEnteredEventDetails", func() map[string]any {
 		return map[string]any{"name": st.Name, "input": payload(input), "inputDetails": map[string]any{"truncated": false}}
 	})
 	switch st.Type {
@@ -200,7 +200,7 @@ func (r *run) exit(output any, next string) (Effect, error) {
 	if value.SizeExceeds(output, r.maxPayload()) {
 		return r.failThread(&asl.Error{Name: asl.StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)})
 	}
-	r.env.emit(th, string(st.Type)+"StateExited", "stateExitedEventDetails", func() map[string]any {
+	r.env.emit(th, stateEvents[st.Type].exited, "stateExitedEventDetails", func() map[string]any {
 		return map[string]any{"name": st.Name, "output": payload(output), "outputDetails": map[string]any{"truncated": false}}
 	})
 	return r.transition(output, next)
