@@ -56,6 +56,7 @@ type Stats struct {
 // within one process; bbolt locks the file against other processes.
 type Store struct {
 	db     *bolt.DB
+	path   string
 	remove string // file to remove on Close (temporary stores)
 	group  groupCommitter
 
@@ -110,6 +111,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("creating buckets in %s: %w", path, err)
 	}
 	s.db = db
+	s.path = path
 	s.group.db = db
 	s.group.transactions = &s.transactions
 	return s, nil
@@ -125,6 +127,11 @@ func (s *Store) Close() error {
 		return fmt.Errorf("closing store: %w", err)
 	}
 	return nil
+}
+
+// Path returns the file's path.
+func (s *Store) Path() string {
+	return s.path
 }
 
 // Stats returns counters since Open.

@@ -1,0 +1,66 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+)
+
+func TestCommitParamsValidate(t *testing.T) {
+	t.Parallel()
+	const arn = "arn:aws:states:us-east-1:123456789012:execution:sm:e1"
+	exec := func() *store.Execution {
+		return &store.Execution{ARN: arn, StateMachineARN: "sm", Name: "e1", Status: store.StatusRunning, StartedAt: time.Unix(0, 0)}
+	}
+	events := func(n, size int) []store.EventWrite {
+		out := make([]store.EventWrite, n)
+		for i := range out {
+			out[i] = store.EventWrite{Key: strings.Repeat("k", i+1), Data: make([]byte, size)}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name      string
+		params    store.CommitParams
+		wantErr   string // "" for valid
+		wantLarge bool
+	}{
+		{"Start", store.CommitParams{ExecutionARN: arn, ExecutionCreate: exec(), Threads: []store.ThreadWrite{{ThreadID: "root", ExpectSeq: store.NoSeq}}}, "", false},
+		{"MaxItems", store.CommitParams{ExecutionARN: arn, Events: events(store.MaxCommitItems, 1)}, "", false},
+		{"TooManyItems", store.CommitParams{ExecutionARN: arn, Events: events(store.MaxCommitItems+1, 1)}, "validating commit: 101 items, more than 100: store: too large", true},
+		{"ExecutionCountsTwo", store.CommitParams{ExecutionARN: arn, ExecutionCreate: exec(), Events: events(store.MaxCommitItems-1, 1)}, "validating commit: 101 items, more than 100: store: too large", true},
+		{"RecordAtLimit", store.CommitParams{ExecutionARN: arn, Events: events(1, store.MaxRecordBytes)}, "", false},
+		{"RecordTooLarge", store.CommitParams{ExecutionARN: arn, Events: events(1, store.MaxRecordBytes+1)}, "validating commit: event k has 393217 bytes, more than 393216: store: too large", true},
+		{"OutboxCounts", store.CommitParams{ExecutionARN: arn, Threads: []store.ThreadWrite{{ThreadID: "t", Data: make([]byte, store.MaxRecordBytes), Outbox: [][]byte{{1}}}}}, "validating commit: thread t has 393217 bytes, more than 393216: store: too large", true},
+		{"CommitTooLarge", store.CommitParams{ExecutionARN: arn, Events: events(11, 360*1024)}, "validating commit: 4055040 bytes, more than 3932160: store: too large", true},
+		{"Empty", store.CommitParams{ExecutionARN: arn}, "validating commit: nothing to write", false},
+		{"NoARN", store.CommitParams{Events: events(1, 1)}, "validating commit: ExecutionARN is empty", false},
+		{"CreateAndUpdate", store.CommitParams{ExecutionARN: arn, ExecutionCreate: exec(), ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusFailed}}, "validating commit: both ExecutionCreate and ExecutionUpdate are set", false},
+		{"CreateOtherARN", store.CommitParams{ExecutionARN: "x", ExecutionCreate: exec()}, `validating commit: ExecutionCreate.ARN "` + arn + `" is not ExecutionARN "x"`, false},
+		{"ThreadNUL", store.CommitParams{ExecutionARN: arn, Threads: []store.ThreadWrite{{ThreadID: "a\x00b"}}}, `validating commit: thread ID "a\x00b" is empty or contains NUL`, false},
+		{"ExpectSeqBelowNoSeq", store.CommitParams{ExecutionARN: arn, Threads: []store.ThreadWrite{{ThreadID: "t", ExpectSeq: -2}}}, `validating commit: thread "t" ExpectSeq -2 is below NoSeq`, false},
+		{"EventTwice", store.CommitParams{ExecutionARN: arn, Events: []store.EventWrite{{Key: "a"}, {Key: "a"}}}, `validating commit: event "a" written twice`, false},
+		{"TokenPutAndDelete", store.CommitParams{ExecutionARN: arn, TokensPut: []store.Token{{Token: "t", ExecutionARN: arn}}, TokensDelete: []string{"t"}}, `validating commit: token "t" is empty or repeated`, false},
+		{"ChildTwice", store.CommitParams{ExecutionARN: arn, ChildResults: []store.ChildResultWrite{{ParentThreadID: "p", Index: 1}, {ParentThreadID: "p", Index: 1}}}, `validating commit: child result "p"/1 written twice`, false},
+		{"ChildNegative", store.CommitParams{ExecutionARN: arn, ChildResults: []store.ChildResultWrite{{ParentThreadID: "p", Index: -1}}}, `validating commit: child result "p"/-1: empty parent, NUL or negative index`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.params.Validate()
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.EqualError(t, err, tc.wantErr)
+			if tc.wantLarge {
+				require.ErrorIs(t, err, store.ErrTooLarge)
+			} else {
+				require.NotErrorIs(t, err, store.ErrTooLarge)
+			}
+		})
+	}
+}
