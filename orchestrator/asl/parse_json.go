@@ -13,14 +13,15 @@ import (
 // order they were written (and duplicates kept, for the checks that need
 // them).
 type node struct {
-	kind  nodeKind
-	str   string      // kindString
-	num   json.Number // kindNumber
-	bool  bool        // kindBool
-	keys  []string    // kindObject, in order
-	vals  []*node     // kindObject, parallel to keys
-	elems []*node     // kindArray
+	kind nodeKind
+	bool bool     // kindBool
+	str  string   // kindString, and the text of a kindNumber
+	keys []string // kindObject, in order
+	vals []*node  // kindObject (parallel to keys), kindArray
 }
+
+// num returns the value of a kindNumber.
+func (n *node) num() json.Number { return json.Number(n.str) }
 
 type nodeKind uint8
 
@@ -57,12 +58,12 @@ func (n *node) value() any {
 	case kindBool:
 		return n.bool
 	case kindNumber:
-		return n.num
+		return n.num()
 	case kindString:
 		return n.str
 	case kindArray:
-		out := make([]any, len(n.elems))
-		for i, e := range n.elems {
+		out := make([]any, len(n.vals))
+		for i, e := range n.vals {
 			out[i] = e.value()
 		}
 		return out
@@ -123,7 +124,33 @@ type decoder struct {
 	pos      int
 	maxDepth int
 	slab     []node // nodes are allocated from here, a chunk at a time
+	keys     []string
+	vals     []*node // the entries of the objects being read, as a stack
+	items    []*node // the elements of the arrays being read, as a stack
 }
+
+// common holds the field names and values that most definitions repeat,
+// so that reading them does not allocate.
+var common = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{
+		"Type", "Next", "End", "Comment", "StartAt", "States", "QueryLanguage", "Resource", "Parameters",
+		"ResultPath", "ResultSelector", "InputPath", "OutputPath", "Arguments", "Output", "Assign", "Retry",
+		"Catch", "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "TimeoutSeconds",
+		"HeartbeatSeconds", "Choices", "Default", "Variable", "And", "Or", "Not", "Condition", "Seconds",
+		"SecondsPath", "Timestamp", "TimestampPath", "Error", "Cause", "Branches", "ItemProcessor",
+		"ItemsPath", "Items", "ItemSelector", "MaxConcurrency", "ProcessorConfig", "Mode", "Result",
+		"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map", "JSONata", "JSONPath",
+		"INLINE", "DISTRIBUTED", "STANDARD", "EXPRESS", "States.ALL", "States.TaskFailed", "States.Timeout",
+		"$", "FunctionName", "Payload", "Payload.$", "arn:aws:states:::lambda:invoke",
+	} {
+		m[s] = s
+	}
+	for _, op := range Operators {
+		m[op] = op
+	}
+	return m
+}()
 
 // alloc returns a new node of the given kind.
 func (d *decoder) alloc(kind nodeKind) *node {
@@ -200,6 +227,7 @@ func (d *decoder) object(depth int) (*node, error) {
 		d.pos++
 		return n, nil
 	}
+	base := len(d.keys)
 	for {
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -219,8 +247,8 @@ func (d *decoder) object(depth int) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.keys = append(n.keys, key)
-		n.vals = append(n.vals, v)
+		d.keys = append(d.keys, key)
+		d.vals = append(d.vals, v)
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, errSyntax
@@ -230,6 +258,9 @@ func (d *decoder) object(depth int) (*node, error) {
 			d.pos++
 		case '}':
 			d.pos++
+			n.keys = append([]string(nil), d.keys[base:]...)
+			n.vals = append([]*node(nil), d.vals[base:]...)
+			d.keys, d.vals = d.keys[:base], d.vals[:base]
 			return n, nil
 		default:
 			return nil, errSyntax
@@ -245,13 +276,14 @@ func (d *decoder) array(depth int) (*node, error) {
 		d.pos++
 		return n, nil
 	}
+	base := len(d.items)
 	for {
 		d.space()
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		n.elems = append(n.elems, v)
+		d.items = append(d.items, v)
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, errSyntax
@@ -261,6 +293,8 @@ func (d *decoder) array(depth int) (*node, error) {
 			d.pos++
 		case ']':
 			d.pos++
+			n.vals = append([]*node(nil), d.items[base:]...)
+			d.items = d.items[:base]
 			return n, nil
 		default:
 			return nil, errSyntax
@@ -279,7 +313,11 @@ func (d *decoder) string() (string, error) {
 		case c == '"':
 			d.pos++
 			if !escaped {
-				return string(d.data[start+1 : d.pos-1]), nil
+				raw := d.data[start+1 : d.pos-1]
+				if s, ok := common[string(raw)]; ok {
+					return s, nil
+				}
+				return string(raw), nil
 			}
 			var s string
 			if err := json.Unmarshal(d.data[start:d.pos], &s); err != nil {
@@ -333,7 +371,7 @@ func (d *decoder) number() (*node, error) {
 		}
 	}
 	n := d.alloc(kindNumber)
-	n.num = json.Number(d.data[start:d.pos])
+	n.str = string(d.data[start:d.pos])
 	return n, nil
 }
 

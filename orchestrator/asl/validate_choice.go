@@ -21,11 +21,11 @@ func (p *parser) choiceState(st *State, get func(string) *node, loc string) {
 		p.schema(loc, "These fields are required: [Choices]")
 		return
 	}
-	if v.kind != kindArray || len(v.elems) == 0 {
+	if v.kind != kindArray || len(v.vals) == 0 {
 		p.schema(loc+"/Choices", "The field 'Choices' must be a non-empty array")
 		return
 	}
-	for i, r := range v.elems {
+	for i, r := range v.vals {
 		if rule := p.choiceRule(st, r, index(loc+"/Choices", i), true); rule != nil {
 			st.Choices = append(st.Choices, rule)
 		}
@@ -164,7 +164,7 @@ func (p *parser) choiceRule(st *State, n *node, loc string, top bool) *ChoiceRul
 			p.schema(oloc, "The value for the field '%s' must be a number", op)
 			return rule
 		}
-		rule.Operand = v.num
+		rule.Operand = v.num()
 	default: // BooleanEquals, Is*
 		if v.kind != kindBool {
 			p.schema(oloc, "The value for the field '%s' must be a boolean", op)
@@ -177,12 +177,12 @@ func (p *parser) choiceRule(st *State, n *node, loc string, top bool) *ChoiceRul
 
 // ruleList parses the rules of And or Or: a non-empty array.
 func (p *parser) ruleList(st *State, n *node, loc, field string) []*ChoiceRule {
-	if n.kind != kindArray || len(n.elems) == 0 {
+	if n.kind != kindArray || len(n.vals) == 0 {
 		p.schema(loc, "The field '%s' must be a non-empty array", field)
 		return nil
 	}
 	var out []*ChoiceRule
-	for i, e := range n.elems {
+	for i, e := range n.vals {
 		if r := p.choiceRule(st, e, index(loc, i), false); r != nil {
 			out = append(out, r)
 		}

@@ -48,7 +48,7 @@ func nodeInt(n *node) (int64, bool) {
 	if n.kind != kindNumber {
 		return 0, false
 	}
-	s := string(n.num)
+	s := n.str
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return i, true
 	}
@@ -67,7 +67,7 @@ func nodeFloat(n *node) (float64, bool) {
 	if n.kind != kindNumber {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(string(n.num), 64)
+	f, err := strconv.ParseFloat(n.str, 64)
 	if err != nil {
 		return 0, false
 	}
@@ -259,7 +259,7 @@ func (p *parser) jsonataWalk(n *node, loc string) {
 	case kindString:
 		p.jsonataString(n, loc)
 	case kindArray:
-		for i, e := range n.elems {
+		for i, e := range n.vals {
 			p.jsonataWalk(e, loc+"/"+strconv.Itoa(i))
 		}
 	case kindObject:

@@ -15,7 +15,7 @@ func (p *parser) retry(n *node, loc string) []*Retrier {
 		return nil
 	}
 	var out []*Retrier
-	for i, e := range n.elems {
+	for i, e := range n.vals {
 		rloc := index(loc, i)
 		if e.kind != kindObject {
 			p.schema(rloc, "A retrier must be an object, not %s", e.typeName())
@@ -30,7 +30,7 @@ func (p *parser) retry(n *node, loc string) []*Retrier {
 				p.schema(rloc, "Field '%s' is not supported", k)
 			}
 		}
-		r.ErrorEquals = p.errorEquals(e, rloc, i == len(n.elems)-1, "Retry")
+		r.ErrorEquals = p.errorEquals(e, rloc, i == len(n.vals)-1, "Retry")
 		if v := e.get("IntervalSeconds"); v != nil {
 			r.IntervalSeconds, _ = p.integer(v, rloc+"/IntervalSeconds", "IntervalSeconds", 1, maxSeconds)
 		}
@@ -71,7 +71,7 @@ func (p *parser) catch(st *State, n *node, loc string) []*Catcher {
 		return nil
 	}
 	var out []*Catcher
-	for i, e := range n.elems {
+	for i, e := range n.vals {
 		cloc := index(loc, i)
 		if e.kind != kindObject {
 			p.schema(cloc, "A catcher must be an object, not %s", e.typeName())
@@ -94,7 +94,7 @@ func (p *parser) catch(st *State, n *node, loc string) []*Catcher {
 				p.schema(cloc, "Field '%s' is not supported", k)
 			}
 		}
-		c.ErrorEquals = p.errorEquals(e, cloc, i == len(n.elems)-1, "Catch")
+		c.ErrorEquals = p.errorEquals(e, cloc, i == len(n.vals)-1, "Catch")
 		if v := e.get("Next"); v == nil {
 			p.schema(cloc, "These fields are required: [Next]")
 		} else {
@@ -126,12 +126,12 @@ func (p *parser) errorEquals(e *node, loc string, last bool, field string) []str
 		return nil
 	}
 	eloc := loc + "/ErrorEquals"
-	if v.kind != kindArray || len(v.elems) == 0 {
+	if v.kind != kindArray || len(v.vals) == 0 {
 		p.schema(eloc, "The field 'ErrorEquals' must be a non-empty array of strings")
 		return nil
 	}
-	out := make([]string, 0, len(v.elems))
-	for i, x := range v.elems {
+	out := make([]string, 0, len(v.vals))
+	for i, x := range v.vals {
 		if x.kind != kindString {
 			p.schema(eloc+"["+strconv.Itoa(i)+"]", "The field 'ErrorEquals' must be a non-empty array of strings")
 			continue

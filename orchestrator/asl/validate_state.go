@@ -410,11 +410,11 @@ func (p *parser) parallel(st *State, get func(string) *node, loc string) {
 		p.schema(loc, "These fields are required: [Branches]")
 		return
 	}
-	if v.kind != kindArray || len(v.elems) == 0 {
+	if v.kind != kindArray || len(v.vals) == 0 {
 		p.schema(loc+"/Branches", "The field 'Branches' must be a non-empty array")
 		return
 	}
-	for i, b := range v.elems {
+	for i, b := range v.vals {
 		bloc := index(loc+"/Branches", i)
 		if b.kind != kindObject {
 			p.schema(bloc, "A branch must be an object, not %s", b.typeName())
@@ -513,7 +513,7 @@ func (p *parser) percentage(st *State, n, pathNode *node, loc string) Field {
 		if x, ok := nodeFloat(n); !ok || x < 0 || x > 100 {
 			p.schema(loc+"/"+field, "The value for the field '%s' must be a number between 0 and 100", field)
 		} else {
-			f.Literal = n.num
+			f.Literal = n.num()
 		}
 		return f
 	}
