@@ -456,7 +456,9 @@ func (p *parser) mapState(st *State, get func(string) *node, loc string) {
 		st.Items.Set = true
 		if e, ok := p.jsonataString(v, loc+"/Items"); ok {
 			st.Items.Expr = e
-		} else if v.kind == kindArray {
+		} else if v.kind == kindArray || v.kind == kindObject {
+			// An object is accepted here and fails when the state runs,
+			// as on AWS ("Expected 'array', but was 'object'").
 			st.Items.Literal = v.value()
 		} else {
 			p.schema(loc+"/Items", "The field 'Items' must be an array or a JSONata expression")
