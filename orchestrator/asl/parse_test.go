@@ -199,6 +199,14 @@ func TestParseErrors(t *testing.T) {
 			"SCHEMA_VALIDATION_FAILED: The field 'RoleArn' is required but was missing at /States/A/Credentials",
 		}},
 
+		{"Credentials with RoleArn twice", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Credentials":{"RoleArn":"r","RoleArn.$":"$.r","X":1},"End":true}`), "", []string{
+			"SCHEMA_VALIDATION_FAILED: Field 'X' is not supported at /States/A/Credentials",
+			"SCHEMA_VALIDATION_FAILED: The fields 'RoleArn' and 'RoleArn.$' are mutually exclusive at /States/A/Credentials",
+		}},
+		{"Credentials RoleArn.$ not a path", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Credentials":{"RoleArn.$":"role"},"End":true}`), "", []string{
+			"SCHEMA_VALIDATION_FAILED: The value for the field 'RoleArn.$' must be a valid JSONPath or a valid intrinsic function call at /States/A/Credentials",
+		}},
+
 		// Retry and Catch.
 		{"Retry shape", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[` +
 			`{"ErrorEquals":[],"IntervalSeconds":0,"MaxAttempts":-1,"BackoffRate":0.5,"MaxDelaySeconds":0,"JitterStrategy":"SOME","Foo":1},"x"],"End":true}`), "", []string{

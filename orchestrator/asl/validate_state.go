@@ -307,6 +307,10 @@ func (p *parser) credentials(st *State, n *node, loc string) {
 			p.schema(loc, "Field '%s' is not supported", k)
 		}
 	}
+	if role != nil && rolePath != nil {
+		p.schema(loc, "The fields 'RoleArn' and 'RoleArn.$' are mutually exclusive")
+		return
+	}
 	if st.QueryLanguage == JSONata {
 		if _, ok := p.jsonataString(role, loc+"/RoleArn"); ok {
 			return
