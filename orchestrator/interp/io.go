@@ -67,7 +67,7 @@ func (r *run) lookupVar(name string) (any, bool) {
 
 // pathEnv is the JSONPath environment with input as "$".
 func (r *run) pathEnv(input any) *jsonpath.Env {
-	return &jsonpath.Env{Input: input, Context: r.contextObject(), Var: r.lookupVar}
+	return &jsonpath.Env{Input: input, Context: r.contextObject(), Var: r.lookupVar, Rand: r.env.Rand}
 }
 
 // evalErr converts an evaluation error of jsonpath, intrinsic or jsonata
