@@ -5,8 +5,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 )
 
 // TestRandomnessFromEnv checks that every random value comes from
