@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -26,28 +27,46 @@ type groupCommitter struct {
 	running bool
 }
 
-// run queues c and returns its outcome. The first caller to find no
-// transaction running becomes the leader: it runs transactions until the
-// queue is empty, each taking every call queued so far.
+// errLead is sent to a queued call to make its goroutine the leader.
+var errLead = errors.New("lead the next transaction")
+
+// run queues a call and returns its outcome. The caller that finds no
+// transaction running becomes the leader: it runs one transaction with
+// every call queued so far (its own included), then hands the lead to the
+// first call queued meanwhile, so that no caller keeps working for others.
 func (g *groupCommitter) run(check, apply func(tx *bolt.Tx) error) error {
 	c := &groupCall{check: check, apply: apply, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.pending = append(g.pending, c)
-	if g.running {
-		g.mu.Unlock()
-		return <-c.done
-	}
+	lead := !g.running
 	g.running = true
-	for len(g.pending) > 0 {
-		batch := g.pending
-		g.pending = nil
-		g.mu.Unlock()
-		g.runBatch(batch)
-		g.mu.Lock()
-	}
-	g.running = false
 	g.mu.Unlock()
-	return <-c.done
+	if lead {
+		g.lead()
+	}
+	for {
+		err := <-c.done
+		if err != errLead {
+			return err
+		}
+		g.lead()
+	}
+}
+
+// lead runs one transaction of the queued calls and passes the lead on.
+func (g *groupCommitter) lead() {
+	g.mu.Lock()
+	batch := g.pending
+	g.pending = nil
+	g.mu.Unlock()
+	g.runBatch(batch)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.pending) == 0 {
+		g.running = false
+		return
+	}
+	g.pending[0].done <- errLead
 }
 
 // runBatch applies calls in one transaction. A call whose check fails is
