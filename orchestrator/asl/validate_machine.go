@@ -165,49 +165,40 @@ func (p *parser) processorConfig(sm *StateMachine, n *node, loc string) {
 
 // graph checks the transitions of one state machine: targets that do not
 // exist, a machine without a terminal state, states that nothing reaches.
+// Locations are built only for the problems found.
 func (p *parser) graph(sm *StateMachine, loc string, names map[string]bool, startOK bool) {
-	type edge struct{ to, loc string }
-	edges := map[string][]edge{}
-	for _, name := range sm.Order {
-		st := sm.States[name]
-		sloc := loc + "/States/" + name
-		var out []edge
-		if st.Next != "" {
-			out = append(out, edge{st.Next, sloc + "/Next"})
+	targeted := make(map[string]bool, len(sm.Order)+1)
+	targeted[sm.StartAt] = true
+	target := func(to string, where func() string) {
+		if to == "" {
+			return
 		}
-		for i, c := range st.Choices {
-			if c.Next != "" {
-				out = append(out, edge{c.Next, index(sloc+"/Choices", i) + "/Next"})
-			}
+		targeted[to] = true
+		if !names[to] {
+			p.add(CodeMissingTransitionTarget, where(), "Missing 'Next' target: %s", to)
 		}
-		if st.Default != "" {
-			out = append(out, edge{st.Default, sloc + "/Default"})
-		}
-		for i, c := range st.Catch {
-			if c.Next != "" {
-				out = append(out, edge{c.Next, index(sloc+"/Catch", i) + "/Next"})
-			}
-		}
-		for _, e := range out {
-			if !names[e.to] {
-				p.add(CodeMissingTransitionTarget, e.loc, "Missing 'Next' target: %s", e.to)
-			}
-		}
-		edges[name] = out
-	}
-	if len(sm.Order) == 0 {
-		return
 	}
 	terminal := false
 	for _, name := range sm.Order {
 		st := sm.States[name]
+		sloc := func() string { return loc + "/States/" + name }
+		target(st.Next, func() string { return sloc() + "/Next" })
+		for i, c := range st.Choices {
+			target(c.Next, func() string { return index(sloc()+"/Choices", i) + "/Next" })
+		}
+		target(st.Default, func() string { return sloc() + "/Default" })
+		for i, c := range st.Catch {
+			target(c.Next, func() string { return index(sloc()+"/Catch", i) + "/Next" })
+		}
 		_, known := stateFields[st.Type]
 		// A state whose type is unknown was reported already; it may be
 		// the terminal one.
 		if st.End || st.Type == TypeSucceed || st.Type == TypeFail || !known {
 			terminal = true
-			break
 		}
+	}
+	if len(sm.Order) == 0 {
+		return
 	}
 	if !terminal {
 		p.add(CodeMissingEndState, "", "Workflow has no terminal state")
@@ -218,12 +209,6 @@ func (p *parser) graph(sm *StateMachine, loc string, names map[string]bool, star
 	}
 	// AWS calls a state reachable when StartAt or a transition of any
 	// state names it (not by a walk from StartAt).
-	targeted := map[string]bool{sm.StartAt: true}
-	for _, out := range edges {
-		for _, e := range out {
-			targeted[e.to] = true
-		}
-	}
 	for _, name := range sm.Order {
 		if !targeted[name] {
 			p.add(CodeMissingTransitionTarget, loc+"/States/"+name, "State \"%s\" is not reachable.", name)
