@@ -64,6 +64,11 @@ func (p *CommitParams) Validate() error {
 	if p.ExecutionARN == "" {
 		return errors.New("validating commit: ExecutionARN is empty")
 	}
+	for _, k := range p.keys() {
+		if len(k) > MaxKeyBytes {
+			return fmt.Errorf("validating commit: key %.40q... has %d bytes, more than %d: %w", k, len(k), MaxKeyBytes, ErrTooLarge)
+		}
+	}
 	if p.ExecutionCreate != nil && p.ExecutionUpdate != nil {
 		return errors.New("validating commit: both ExecutionCreate and ExecutionUpdate are set")
 	}
@@ -175,4 +180,23 @@ func (p *CommitParams) Validate() error {
 		return fmt.Errorf("validating commit: %d bytes, more than %d: %w", total, MaxCommitBytes, ErrTooLarge)
 	}
 	return nil
+}
+
+// keys returns the IDs and keys of the commit, to check their length.
+func (p *CommitParams) keys() []string {
+	keys := []string{p.ExecutionARN}
+	for _, w := range p.Threads {
+		keys = append(keys, w.ThreadID)
+	}
+	for _, e := range p.Events {
+		keys = append(keys, e.Key)
+	}
+	for _, t := range p.TokensPut {
+		keys = append(keys, t.Token, t.ThreadID)
+	}
+	keys = append(keys, p.TokensDelete...)
+	for _, c := range p.ChildResults {
+		keys = append(keys, c.ParentThreadID)
+	}
+	return keys
 }

@@ -48,6 +48,11 @@ const (
 	// MaxCommitBytes is the largest total payload of one Commit, counted as
 	// for MaxRecordBytes.
 	MaxCommitBytes = 3840 * 1024
+
+	// MaxKeyBytes is the longest execution ARN, thread ID, event key, task
+	// token or parent thread ID a Commit accepts (DynamoDB keys are at most
+	// 2048 bytes for the partition and 1024 for the sort key).
+	MaxKeyBytes = 1000
 )
 
 // Store persists state machines, activities and executions. Methods are

@@ -77,6 +77,27 @@ var limitTests = []testCase{
 		require.Equal(t, out.Output, gotExec.Output)
 		require.Equal(t, out.Cause, gotExec.Cause)
 	}},
+	{"KeysAtLimit", func(t *testing.T, b *testBundle) {
+		long := strings.Repeat("x", store.MaxKeyBytes)
+		arn := execARN + strings.Repeat("a", store.MaxKeyBytes-len(execARN))
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN: arn,
+			Threads:      []store.ThreadWrite{{ThreadID: long, ExpectSeq: store.NoSeq, Seq: 1}},
+			Events:       []store.EventWrite{{Key: long, Data: []byte("e")}},
+			TokensPut:    []store.Token{{Token: long, ExecutionARN: arn, ThreadID: long}},
+			ChildResults: []store.ChildResultWrite{{ParentThreadID: long, Index: 1 << 40, Data: []byte("r")}},
+		}))
+		b.requireThreadSeq(t, arn, long, 1)
+		res, err := b.store.HistoryList(b.ctx, &store.HistoryListParams{ExecutionARN: arn, StartAfter: long[:10]})
+		require.NoError(t, err)
+		require.Equal(t, []string{long}, keysOf(res.Events))
+		tk, err := b.store.TokenGet(b.ctx, &store.TokenGetParams{Token: long})
+		require.NoError(t, err)
+		require.Equal(t, long, tk.ThreadID)
+		cr, err := b.store.ChildResultList(b.ctx, &store.ChildResultListParams{ExecutionARN: arn, ParentThreadID: long})
+		require.NoError(t, err)
+		require.Equal(t, []store.ChildResult{{Index: 1 << 40, Data: []byte("r")}}, cr.Results)
+	}},
 	{"CommitAtByteLimit", func(t *testing.T, b *testBundle) {
 		const n = store.MaxCommitBytes / store.MaxRecordBytes
 		p := &store.CommitParams{ExecutionARN: execARN}
@@ -101,6 +122,7 @@ var limitTests = []testCase{
 			{"Thread", &store.CommitParams{ExecutionARN: execARN, Threads: []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 0, Seq: 1, Data: big[:store.MaxRecordBytes], Outbox: [][]byte{{1}}}}}},
 			{"Token", &store.CommitParams{ExecutionARN: execARN, TokensPut: []store.Token{{Token: "t", ExecutionARN: execARN, Data: big}}}},
 			{"ChildResult", &store.CommitParams{ExecutionARN: execARN, ChildResults: []store.ChildResultWrite{{ParentThreadID: "root", Data: big}}}},
+			{"EventKey", &store.CommitParams{ExecutionARN: execARN, Events: []store.EventWrite{{Key: strings.Repeat("k", store.MaxKeyBytes+1)}}}},
 			{"ExecutionOutput", &store.CommitParams{ExecutionARN: execARN, ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusSucceeded, Output: string(big)}}},
 			{"Commit", func() *store.CommitParams {
 				p := &store.CommitParams{ExecutionARN: execARN}
