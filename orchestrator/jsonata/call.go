@@ -509,7 +509,7 @@ func reduceTuples(v any) map[string]any {
 
 // tupleStep evaluates a step of a path that binds "@" or "#" variables.
 func (c *evalCtx) tupleStep(step *node, input []any, tuples []map[string]any, env *frame) ([]map[string]any, error) {
-	var result []map[string]any
+	result := []map[string]any{} // never nil: nil means "first tuple step"
 	if step.typ == nSort {
 		var sorted any
 		var err error

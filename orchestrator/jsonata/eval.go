@@ -113,6 +113,9 @@ func mkNum(f float64) any {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return f
 	}
+	if f == 0 {
+		f = 0 // no negative zero
+	}
 	return value.Float(f)
 }
 
@@ -356,8 +359,10 @@ func (c *evalCtx) evalPath(n *node, input any, env *frame) (any, error) {
 				inputSeq = items
 				inputSeqV = result
 			} else {
-				inputSeq = []any{result}
-				inputSeqV = newSeq(result)
+				// Only a leading array constructor with a predicate gives
+				// a non-array here; jsonata-js then iterates over nothing.
+				inputSeq = nil
+				inputSeqV = newSeq()
 			}
 		}
 	}
@@ -652,22 +657,6 @@ func (c *evalCtx) evalBinary(n *node, input any, env *frame) (any, error) {
 		}
 		return boolize(rhs)
 	}
-	if op == "??" {
-		if !isUndef(lhs) {
-			return lhs, nil
-		}
-		return c.eval(n.rhs, input, env)
-	}
-	if op == "?:" {
-		b, err := toBoolean(lhs)
-		if err != nil {
-			return nil, err
-		}
-		if b == true {
-			return lhs, nil
-		}
-		return c.eval(n.rhs, input, env)
-	}
 	rhs, err := c.eval(n.rhs, input, env)
 	if err != nil {
 		return nil, err
@@ -784,14 +773,15 @@ func arith(op string, lhs, rhs any) (any, error) {
 	return mkNum(r), nil
 }
 
-// smallInt returns an integer json.Number below 2^53 in magnitude.
+// smallInt returns an integer json.Number at most 2^52 in magnitude, so
+// that sums and differences stay exact in float64 as in JavaScript.
 func smallInt(v any) (int64, bool) {
 	n, ok := v.(json.Number)
 	if !ok || strings.ContainsAny(string(n), ".eE") || len(n) > 16 {
 		return 0, false
 	}
 	i, err := n.Int64()
-	return i, err == nil
+	return i, err == nil && i <= 1<<52 && i >= -(1<<52)
 }
 
 func compare(op string, lhs, rhs any) (any, error) {
@@ -1090,16 +1080,23 @@ func appendValues(a, b any) any {
 	if isUndef(b) {
 		return a
 	}
-	res := newSeq()
+	var res []any
 	if arr, ok := arrayItems(a); ok {
-		res.items = append(res.items, arr...)
+		for _, x := range arr {
+			res = append(res, plain(x))
+		}
 	} else {
-		res.items = append(res.items, a)
+		res = append(res, plain(a))
 	}
 	if arr, ok := arrayItems(b); ok {
-		res.items = append(res.items, arr...)
+		for _, x := range arr {
+			res = append(res, plain(x))
+		}
 	} else {
-		res.items = append(res.items, b)
+		res = append(res, plain(b))
+	}
+	if res == nil {
+		res = []any{}
 	}
 	return res
 }

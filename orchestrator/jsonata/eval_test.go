@@ -114,6 +114,7 @@ func TestCompileErrors(t *testing.T) {
 		{"a.1", "S0213: The literal value 1 cannot be used as a step within a path expression at position 3"},
 		{"/* open", "S0106: Comment has no closing tag at position 0"},
 		{`"\q"`, `S0103: Unsupported escape sequence: \q at position 2`},
+		{"$x ?? 1", `S0211: The symbol "?" cannot be used as a unary operator at position 5`},
 		{"1 := 2", "S0212: The left side of := must be a variable name (start with $) at position 4"},
 	}
 	for _, tt := range tests {

@@ -47,7 +47,7 @@ func fnSort(c *evalCtx, args []any, _ any) (any, error) {
 		return undefined, nil
 	}
 	if len(items) <= 1 {
-		return append([]any(nil), items...), nil
+		return args[0], nil
 	}
 	var swap func(a, b any) (bool, error)
 	if f := argOr(args, 1); !isUndef(f) {
@@ -101,10 +101,10 @@ func fnDistinct(_ *evalCtx, args []any, _ any) (any, error) {
 		return undefined, nil
 	}
 	items, ok := arrayItems(args[0])
-	if !ok {
+	if !ok || len(items) <= 1 {
 		return args[0], nil
 	}
-	out := newSeq()
+	out := &sequence{isSeq: isSequence(args[0])}
 	for _, it := range items {
 		dup := false
 		for _, seen := range out.items {
@@ -198,7 +198,9 @@ func fnSpread(_ *evalCtx, args []any, _ any) (any, error) {
 		out := newSeq()
 		for _, it := range items {
 			r, _ := fnSpread(nil, []any{it}, nil)
-			out = appendValues(out, r).(*sequence)
+			if arr, ok := arrayItems(r); ok {
+				out.items = append(out.items, arr...)
+			}
 		}
 		return out, nil
 	}

@@ -72,7 +72,7 @@ func fnToMillis(_ *evalCtx, args []any, _ any) (any, error) {
 			return value.Int(t.UnixMilli()), nil
 		}
 	}
-	return nil, rtErr("D3110", "The timestamp string %s does not match the ISO 8601 format", jsString(s))
+	return nil, rtErr("D3110", "The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given %s", jsString(s))
 }
 
 // formatPicture supports the common XPath picture components: [Y], [M],

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 )
 
 // tokenKind classifies a lexical token.
@@ -39,8 +41,7 @@ var operators = map[string]int{
 	".": 75, "[": 80, "]": 0, "{": 70, "}": 0, "(": 80, ")": 0, ",": 0,
 	"@": 80, "#": 80, ";": 80, ":": 80, "?": 20, "+": 50, "-": 50, "*": 60,
 	"/": 60, "%": 60, "|": 20, "=": 40, "<": 40, ">": 40, "^": 40, "**": 60,
-	"..": 20, ":=": 10, "!=": 40, "<=": 40, ">=": 40, "~>": 40, "?:": 40,
-	"??": 40, "and": 30, "or": 25, "in": 40, "&": 50, "!": 0, "~": 0,
+	"..": 20, ":=": 10, "!=": 40, "<=": 40, ">=": 40, "~>": 40, "and": 30, "or": 25, "in": 40, "&": 50, "!": 0, "~": 0,
 }
 
 var numberPattern = regexp.MustCompile(`^-?(0|([1-9][0-9]*))(\.[0-9]+)?([Ee][-+]?[0-9]+)?`)
@@ -94,7 +95,7 @@ func (l *lexer) next(prefix bool) (token, error) {
 	if l.pos+1 < len(src) {
 		two := src[l.pos : l.pos+2]
 		switch two {
-		case "..", ":=", "!=", ">=", "<=", "**", "~>", "?:", "??":
+		case "..", ":=", "!=", ">=", "<=", "**", "~>":
 			l.pos += 2
 			return token{kind: tokOperator, value: two, pos: l.pos}, nil
 		}
@@ -112,7 +113,9 @@ func (l *lexer) next(prefix bool) (token, error) {
 			return token{}, syntaxErrToken("S0102", l.pos, "Number out of range: %s", m)
 		}
 		l.pos += len(m)
-		return token{kind: tokNumber, num: json.Number(m), pos: l.pos}, nil
+		// Literals are JavaScript numbers: 123456789012345678 is
+		// 123456789012345680.
+		return token{kind: tokNumber, num: value.Float(f), pos: l.pos}, nil
 	}
 	if c == '`' {
 		end := strings.IndexByte(src[l.pos+1:], '`')

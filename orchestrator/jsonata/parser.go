@@ -330,7 +330,7 @@ func (p *parser) led(t token, left *node) (*node, error) {
 	}
 	op := t.value
 	switch op {
-	case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>", "??", "?:":
+	case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>":
 		rhs, err := p.expression(operators[op])
 		if err != nil {
 			return nil, err
