@@ -801,7 +801,7 @@ func compare(op string, lhs, rhs any) (any, error) {
 		return nil, rtErr("T2010", "The expressions either side of operator %s must evaluate to numeric or string values", jsString(op))
 	}
 	if isUndef(lhs) || isUndef(rhs) {
-		return false, nil
+		return undefined, nil
 	}
 	if lstr != rstr {
 		return nil, rtErr("T2009", "The values %s and %s either side of operator %s must be of the same data type", jsString(lhs), jsString(rhs), jsString(op))

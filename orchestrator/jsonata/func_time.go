@@ -45,8 +45,6 @@ var isoLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.999999999Z0700",
 	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04",
 	"2006-01-02",
 	"2006-01",
 	"2006",
@@ -125,17 +123,43 @@ func formatComponent(t time.Time, comp string) string {
 	}
 	spec := comp[0]
 	mod := comp[1:]
+	minW, maxW := -1, -1
 	if i := strings.IndexByte(mod, ','); i >= 0 {
+		w := mod[i+1:]
 		mod = mod[:i]
+		lo, hi, _ := strings.Cut(w, "-")
+		if n, err := strconv.Atoi(lo); err == nil {
+			minW = n
+		}
+		if n, err := strconv.Atoi(hi); err == nil {
+			maxW = n
+		}
 	}
+	ordinal := strings.HasSuffix(mod, "o")
+	mod = strings.TrimSuffix(mod, "o")
 	num := func(v int, defWidth int) string {
 		width := defWidth
 		if mod != "" && mod[0] >= '0' && mod[0] <= '9' {
-			width = len(strings.TrimRight(mod, "oc"))
+			width = len(mod)
 		}
-		return fmt.Sprintf("%0*d", width, v)
+		if minW > 0 {
+			width = minW
+		}
+		s := fmt.Sprintf("%0*d", width, v)
+		if maxW > 0 && len(s) > maxW {
+			s = s[len(s)-maxW:]
+		} else if minW > 0 && maxW < 0 && spec == 'Y' && len(s) > minW {
+			s = s[len(s)-minW:]
+		}
+		if ordinal {
+			s += ordinalSuffix(v)
+		}
+		return s
 	}
 	name := func(full string) string {
+		if maxW > 0 && len(full) > maxW {
+			full = full[:maxW]
+		}
 		switch {
 		case strings.HasPrefix(mod, "Nn"):
 			return full
@@ -274,3 +298,17 @@ func parsePicture(s, pic string) (*time.Time, error) {
 }
 
 var _ = isoMillis
+
+func ordinalSuffix(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return "th"
+	case n%10 == 1:
+		return "st"
+	case n%10 == 2:
+		return "nd"
+	case n%10 == 3:
+		return "rd"
+	}
+	return "th"
+}

@@ -110,7 +110,7 @@ func (l *lexer) next(prefix bool) (token, error) {
 	if m := numberPattern.FindString(src[l.pos:]); m != "" && c != '-' {
 		f, err := strconv.ParseFloat(m, 64)
 		if err != nil || math.IsInf(f, 0) {
-			return token{}, syntaxErrToken("S0102", l.pos, "Number out of range: %s", m)
+			return token{}, syntaxErrToken("S0102", l.pos, "Number out of range: %s", jsString(m))
 		}
 		l.pos += len(m)
 		// Literals are JavaScript numbers: 123456789012345678 is
