@@ -373,4 +373,3 @@ func boolize(v any) (bool, error) {
 	}
 	return truthy(v)
 }
-
