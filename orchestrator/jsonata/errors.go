@@ -135,8 +135,15 @@ func jsString(v any) string {
 
 // formatJSNumber writes f as JavaScript's Number.prototype.toString does.
 func formatJSNumber(f float64) string {
-	if f == 0 {
+	switch {
+	case f == 0:
 		return "0"
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
 	}
 	abs := math.Abs(f)
 	if abs >= 1e-6 && abs < 1e21 {

@@ -21,6 +21,17 @@ func fuzzSeeds(f *testing.F) {
 	for _, c := range file.Cases {
 		f.Add(c.Expr)
 	}
+	data, err = os.ReadFile("testdata/jsonata-js.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var recs []jsRecord
+	if err := json.Unmarshal(data, &recs); err != nil {
+		f.Fatal(err)
+	}
+	for _, r := range recs {
+		f.Add(r.Expr)
+	}
 	for _, s := range []string{"((((((((((1))))))))))", "[[[[[[[[]]]]]]]]", "$f := function(){$f()}", "/a/", "a.b.c[0]{x:y}^(z)"} {
 		f.Add(s)
 	}
