@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,4 +193,44 @@ func TestInputNotModified(t *testing.T) {
 		require.NoError(t, err, src)
 	}
 	require.Equal(t, before, in)
+}
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	chain := func(n int) string { return "1" + strings.Repeat("+1", n-1) }
+	tests := []struct {
+		name       string
+		expr       string
+		compileErr string
+		evalErr    string
+	}{
+		{name: "deep brackets", expr: strings.Repeat("(", 10000) + "1" + strings.Repeat(")", 10000), compileErr: "S0200: Expression nesting is too deep"},
+		{name: "deep arrays", expr: strings.Repeat("[", 10000) + strings.Repeat("]", 10000), compileErr: "S0200: Expression nesting is too deep"},
+		{name: "huge chain", expr: chain(100000), compileErr: "S0200: Expression nesting is too deep"},
+		{name: "long chain", expr: chain(300), evalErr: errStackOverflow.Error()},
+		{name: "short chain", expr: chain(50)},
+		{name: "infinite recursion", expr: "($f := function($x){1 + $f($x)}; $f(1))", evalErr: errStackOverflow.Error()},
+		{name: "infinite tail recursion", expr: "($f := function($x){$f($x)}; $f(1))", evalErr: errTimeout.Error()},
+		{name: "big range", expr: "$count([1..600000])", evalErr: errMemory.Error()},
+		{name: "range too big", expr: "[1..100000000]", evalErr: "D2014: The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate 100000000."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := Compile(tt.expr)
+			if tt.compileErr != "" {
+				var se *SyntaxError
+				require.ErrorAs(t, err, &se)
+				require.Equal(t, tt.compileErr, se.Code+": "+se.Message)
+				return
+			}
+			require.NoError(t, err)
+			_, _, err = e.EvalWith(VarsMap{}, EvalOptions{MaxSteps: 1_000_000})
+			if tt.evalErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.EqualError(t, err, tt.evalErr)
+		})
+	}
 }

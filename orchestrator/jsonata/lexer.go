@@ -44,7 +44,37 @@ var operators = map[string]int{
 	"..": 20, ":=": 10, "!=": 40, "<=": 40, ">=": 40, "~>": 40, "and": 30, "or": 25, "in": 40, "&": 50, "!": 0, "~": 0,
 }
 
-var numberPattern = regexp.MustCompile(`^-?(0|([1-9][0-9]*))(\.[0-9]+)?([Ee][-+]?[0-9]+)?`)
+// scanNumber returns the longest prefix of s matching
+// (0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?, jsonata-js's number syntax
+// (the sign is the unary minus operator).
+func scanNumber(s string) string {
+	digits := func(i int) int {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	if len(s) == 0 || s[0] < '0' || s[0] > '9' {
+		return ""
+	}
+	i := 1
+	if s[0] != '0' {
+		i = digits(1)
+	}
+	if i+1 < len(s) && s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
+		i = digits(i + 1)
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if k := digits(j); k > j {
+			i = k
+		}
+	}
+	return s[:i]
+}
 
 // lexer produces tokens on demand: whether "/" starts a regular expression
 // depends on the parser's position, as in jsonata-js.
@@ -107,7 +137,7 @@ func (l *lexer) next(prefix bool) (token, error) {
 	if c == '"' || c == '\'' {
 		return l.scanString(c)
 	}
-	if m := numberPattern.FindString(src[l.pos:]); m != "" && c != '-' {
+	if m := scanNumber(src[l.pos:]); m != "" {
 		f, err := strconv.ParseFloat(m, 64)
 		if err != nil || math.IsInf(f, 0) {
 			return token{}, syntaxErrToken("S0102", l.pos, "Number out of range: %s", jsString(m))

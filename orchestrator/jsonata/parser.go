@@ -502,16 +502,39 @@ func (p *parser) led(t token, left *node) (*node, error) {
 	return nil, syntaxErrToken("S0201", t.pos, "Syntax error: %s", jsString(op))
 }
 
+// maxASTDepth bounds the depth of the syntax tree, which long operator
+// chains such as 1+1+...+1 can make deep without nesting brackets.
+const maxASTDepth = 5000
+
+type astProcessor struct{ depth int }
+
+func process(n *node) (*node, error) {
+	p := &astProcessor{}
+	return p.process(n)
+}
+
+func (p *astProcessor) process(n *node) (*node, error) {
+	if n == nil {
+		return nil, nil
+	}
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxASTDepth {
+		return nil, syntaxErr("S0200", n.pos, "Expression nesting is too deep")
+	}
+	return p.processNode(n)
+}
+
 // process rewrites the parse tree as jsonata-js's processAST does: dotted
 // expressions become paths of steps, predicates attach to steps.
-func process(n *node) (*node, error) {
+func (p *astProcessor) processNode(n *node) (*node, error) {
 	if n == nil {
 		return nil, nil
 	}
 	var err error
 	switch n.typ {
 	case nDot:
-		lstep, err := process(n.lhs)
+		lstep, err := p.process(n.lhs)
 		if err != nil {
 			return nil, err
 		}
@@ -521,7 +544,7 @@ func process(n *node) (*node, error) {
 		} else {
 			res = &node{typ: nPath, exprs: []*node{lstep}, pos: n.pos}
 		}
-		rest, err := process(n.rhs)
+		rest, err := p.process(n.rhs)
 		if err != nil {
 			return nil, err
 		}
@@ -553,7 +576,7 @@ func process(n *node) (*node, error) {
 		}
 		return res, nil
 	case nPredicate:
-		res, err := process(n.lhs)
+		res, err := p.process(n.lhs)
 		if err != nil {
 			return nil, err
 		}
@@ -565,7 +588,7 @@ func process(n *node) (*node, error) {
 		if step.group != nil {
 			return nil, syntaxErr("S0209", n.pos, "A predicate cannot follow a grouping expression in a step")
 		}
-		pred, err := process(n.rhs)
+		pred, err := p.process(n.rhs)
 		if err != nil {
 			return nil, err
 		}
@@ -577,7 +600,7 @@ func process(n *node) (*node, error) {
 		}
 		return res, nil
 	case nGroupBy:
-		res, err := process(n.lhs)
+		res, err := p.process(n.lhs)
 		if err != nil {
 			return nil, err
 		}
@@ -586,11 +609,11 @@ func process(n *node) (*node, error) {
 		}
 		g := &groupSpec{pos: n.pos}
 		for _, pr := range n.pairs {
-			k, err := process(pr[0])
+			k, err := p.process(pr[0])
 			if err != nil {
 				return nil, err
 			}
-			v, err := process(pr[1])
+			v, err := p.process(pr[1])
 			if err != nil {
 				return nil, err
 			}
@@ -599,7 +622,7 @@ func process(n *node) (*node, error) {
 		res.group = g
 		return res, nil
 	case nOrderBy:
-		res, err := process(n.lhs)
+		res, err := p.process(n.lhs)
 		if err != nil {
 			return nil, err
 		}
@@ -608,7 +631,7 @@ func process(n *node) (*node, error) {
 		}
 		s := &node{typ: nSort, pos: n.pos}
 		for _, t := range n.terms {
-			e, err := process(t.expr)
+			e, err := p.process(t.expr)
 			if err != nil {
 				return nil, err
 			}
@@ -617,7 +640,7 @@ func process(n *node) (*node, error) {
 		res.exprs = append(res.exprs, s)
 		return res, nil
 	case nFocus:
-		res, err := process(n.lhs)
+		res, err := p.process(n.lhs)
 		if err != nil {
 			return nil, err
 		}
@@ -638,7 +661,7 @@ func process(n *node) (*node, error) {
 		step.tuple = true
 		return res, nil
 	case nIndexBind:
-		res, err := process(n.lhs)
+		res, err := p.process(n.lhs)
 		if err != nil {
 			return nil, err
 		}
@@ -663,20 +686,20 @@ func process(n *node) (*node, error) {
 	case nName:
 		return &node{typ: nPath, exprs: []*node{n}, keepSingletonArray: n.keepArray, pos: n.pos}, nil
 	case nBinary, nApply:
-		if n.lhs, err = process(n.lhs); err != nil {
+		if n.lhs, err = p.process(n.lhs); err != nil {
 			return nil, err
 		}
-		if n.rhs, err = process(n.rhs); err != nil {
+		if n.rhs, err = p.process(n.rhs); err != nil {
 			return nil, err
 		}
 		return n, nil
 	case nBind:
-		if n.rhs, err = process(n.rhs); err != nil {
+		if n.rhs, err = p.process(n.rhs); err != nil {
 			return nil, err
 		}
 		return n, nil
 	case nNegate:
-		if n.lhs, err = process(n.lhs); err != nil {
+		if n.lhs, err = p.process(n.lhs); err != nil {
 			return nil, err
 		}
 		if n.lhs.typ == nNumber {
@@ -689,12 +712,12 @@ func process(n *node) (*node, error) {
 		return n, nil
 	case nArray, nBlock, nFunction, nPartial:
 		for i := range n.exprs {
-			if n.exprs[i], err = process(n.exprs[i]); err != nil {
+			if n.exprs[i], err = p.process(n.exprs[i]); err != nil {
 				return nil, err
 			}
 		}
 		if n.proc != nil {
-			if n.proc, err = process(n.proc); err != nil {
+			if n.proc, err = p.process(n.proc); err != nil {
 				return nil, err
 			}
 		}
@@ -702,39 +725,39 @@ func process(n *node) (*node, error) {
 	case nObjectCons:
 		n.typ = nObject
 		for i := range n.pairs {
-			if n.pairs[i][0], err = process(n.pairs[i][0]); err != nil {
+			if n.pairs[i][0], err = p.process(n.pairs[i][0]); err != nil {
 				return nil, err
 			}
-			if n.pairs[i][1], err = process(n.pairs[i][1]); err != nil {
+			if n.pairs[i][1], err = p.process(n.pairs[i][1]); err != nil {
 				return nil, err
 			}
 		}
 		return n, nil
 	case nLambda:
-		if n.body, err = process(n.body); err != nil {
+		if n.body, err = p.process(n.body); err != nil {
 			return nil, err
 		}
 		markTail(n.body)
 		return n, nil
 	case nCondition:
-		if n.cond, err = process(n.cond); err != nil {
+		if n.cond, err = p.process(n.cond); err != nil {
 			return nil, err
 		}
-		if n.then, err = process(n.then); err != nil {
+		if n.then, err = p.process(n.then); err != nil {
 			return nil, err
 		}
-		if n.els, err = process(n.els); err != nil {
+		if n.els, err = p.process(n.els); err != nil {
 			return nil, err
 		}
 		return n, nil
 	case nTransform:
-		if n.pattern, err = process(n.pattern); err != nil {
+		if n.pattern, err = p.process(n.pattern); err != nil {
 			return nil, err
 		}
-		if n.update, err = process(n.update); err != nil {
+		if n.update, err = p.process(n.update); err != nil {
 			return nil, err
 		}
-		if n.del, err = process(n.del); err != nil {
+		if n.del, err = p.process(n.del); err != nil {
 			return nil, err
 		}
 		return n, nil
