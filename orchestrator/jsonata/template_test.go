@@ -34,6 +34,8 @@ func TestTemplateEval(t *testing.T) {
 			cause: "The JSONata expression '$doesNotExist' specified for the field 'Output/result' returned nothing (undefined)."},
 		{name: "undefined deep", template: `{"FunctionName": "{% $doesNotExist %}"}`, field: "Arguments",
 			cause: "The JSONata expression '$doesNotExist' specified for the field 'Arguments/FunctionName' returned nothing (undefined)."},
+		{name: "undefined in array", template: `{"l": [1, "{% $doesNotExist %}"]}`, field: "Output",
+			cause: "The JSONata expression '$doesNotExist' specified for the field 'Output/l[1]' returned nothing (undefined)."},
 		{name: "coded error", template: `{"r": "{% $number('x') %}"}`, field: "Output",
 			cause: `The JSONata expression '$number('x')' specified for the field 'Output/r' threw an error during evaluation. D3030: Unable to cast value to a number: "x"`},
 		{name: "uncoded error", template: `{"r": "{% [1..600000] ~> $count() %}"}`, field: "Output",
