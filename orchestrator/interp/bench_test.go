@@ -37,8 +37,9 @@ const choiceLoopDef = `{"StartAt":"Loop","States":{
 	"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)","n.$":"$.n"},"Next":"Loop"},
 	"Done":{"Type":"Succeed"}}}`
 
-// map3Def runs 3 Pass states for each item.
-const map3Def = `{"StartAt":"Each","States":{"Each":{"Type":"Map","End":true,
+// map3Def runs 3 Pass states for each item of $.items (an object input:
+// aws-local-stepfunctions' CLI takes a top-level array for many inputs).
+const map3Def = `{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","End":true,
 	"ItemProcessor":{"StartAt":"A","States":{
 		"A":{"Type":"Pass","Next":"B"},
 		"B":{"Type":"Pass","Parameters":{"v.$":"$"},"Next":"C"},
@@ -49,7 +50,7 @@ func map3Input(n int) string {
 	for i := range items {
 		items[i] = fmt.Sprintf(`{"id":%d}`, i)
 	}
-	return "[" + strings.Join(items, ",") + "]"
+	return `{"items":[` + strings.Join(items, ",") + "]}"
 }
 
 // transitions counts the states entered by one run (with history).
