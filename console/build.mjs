@@ -3,15 +3,17 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 
-mkdirSync('dist', { recursive: true });
+// OUTDIR lets test/run.sh build elsewhere to check that dist/ is fresh.
+const outdir = process.env.OUTDIR || 'dist';
+mkdirSync(outdir, { recursive: true });
 await build({
   entryPoints: { app: 'src/main.js' },
   bundle: true,
   minify: true,
   format: 'iife',
   target: ['es2020'],
-  outdir: 'dist',
+  outdir,
   legalComments: 'linked',
-  logLevel: 'info',
+  logLevel: process.env.OUTDIR ? 'warning' : 'info',
 });
-copyFileSync('index.html', 'dist/index.html');
+copyFileSync('index.html', `${outdir}/index.html`);

@@ -3,6 +3,7 @@
 // their laid-out branches or item processor.
 import dagre from '@dagrejs/dagre';
 import { STATUSES } from './status.js';
+import { layered } from './layered.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 const STATE_H = 56;
@@ -28,14 +29,8 @@ function order(sm) {
 // layout returns {w, h, nodes: [{id, name, type, kind, x, y, w, h, frames}], edges}
 // with coordinates relative to the block's top-left corner.
 export function layout(sm, prefix = '', top = true) {
-  const g = new dagre.graphlib.Graph({ multigraph: true });
-  // Large machines: no label space
-  // (labels then sit at the middle of their edge).
-  const big = Object.keys(sm.States || {}).length > LARGE;
-  g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 44, edgesep: 12, marginx: 0, marginy: 0, ranker: 'network-simplex' });
-  g.setDefaultEdgeLabel(() => ({}));
   const nodes = [];
-  const add = (n) => { nodes.push(n); g.setNode(n.id, { width: n.w, height: n.h }); };
+  const add = (n) => { nodes.push(n); };
   const states = sm.States || {};
   if (top) add({ id: prefix + '(start)', name: 'Start', kind: 'start', w: 40, h: 40 });
   for (const name of order(sm)) {
@@ -84,30 +79,42 @@ export function layout(sm, prefix = '', top = true) {
     for (const c of st.Catch || []) link(name, c.Next, 'catch', 'Catch: ' + (c.ErrorEquals || []).join(', '));
     if (top && (st.End || st.Type === 'Succeed' || st.Type === 'Fail')) edges.push({ from: prefix + name, to: prefix + '(end)', kind: 'next', label: '' });
   }
-  edges.forEach((e, i) => {
-    if (e.from !== e.to) g.setEdge(e.from, e.to, e.label && !big ? { label: e.label, width: Math.min(textWidth(e.label), 260) * 0.85, height: 14, labelpos: 'c' } : {}, String(i));
-  });
-  dagre.layout(g);
-  const gg = g.graph();
-  for (const n of nodes) {
-    const p = g.node(n.id);
-    n.x = p.x - n.w / 2;
-    n.y = p.y - n.h / 2;
-  }
-  edges.forEach((e, i) => {
-    if (e.from === e.to) {
-      const n = nodes.find((x) => x.id === e.from);
-      const r = n.x + n.w, cy = n.y + n.h / 2;
-      e.points = [{ x: r, y: cy - 8 }, { x: r + 18, y: cy - 8 }, { x: r + 18, y: cy + 8 }, { x: r, y: cy + 8 }];
-      e.lx = r + 22; e.ly = cy; e.anchor = 'start';
-    } else {
+  // dagre for ordinary machines; past LARGE states its ranking and
+  // ordering take seconds, so the layered layout of orchestrator/graph.
+  let size;
+  if (nodes.length > LARGE) {
+    size = layered(nodes, edges);
+  } else {
+    const g = new dagre.graphlib.Graph({ multigraph: true });
+    g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 44, edgesep: 12, marginx: 0, marginy: 0 });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const n of nodes) g.setNode(n.id, { width: n.w, height: n.h });
+    edges.forEach((e, i) => {
+      if (e.from !== e.to) g.setEdge(e.from, e.to, e.label ? { label: e.label, width: Math.min(textWidth(e.label), 260) * 0.85, height: 14, labelpos: 'c' } : {}, String(i));
+    });
+    dagre.layout(g);
+    for (const n of nodes) {
+      const p = g.node(n.id);
+      n.x = p.x - n.w / 2;
+      n.y = p.y - n.h / 2;
+    }
+    edges.forEach((e, i) => {
+      if (e.from === e.to) return;
       const p = g.edge(e.from, e.to, String(i));
       e.points = p.points;
-      const mid = p.points[Math.floor(p.points.length / 2)];
-      e.lx = p.x ?? mid.x; e.ly = p.y ?? mid.y; e.anchor = 'middle';
-    }
-  });
-  return { w: (gg.width || 0) + 60, h: gg.height || 0, nodes, edges };
+      e.lx = p.x; e.ly = p.y;
+    });
+    size = { w: g.graph().width || 0, h: g.graph().height || 0 };
+  }
+  for (const e of edges) {
+    e.anchor = 'middle';
+    if (e.from !== e.to) continue;
+    const n = nodes.find((x) => x.id === e.from);
+    const r = n.x + n.w, cy = n.y + n.h / 2;
+    e.points = [{ x: r, y: cy - 8 }, { x: r + 18, y: cy - 8 }, { x: r + 18, y: cy + 8 }, { x: r, y: cy + 8 }];
+    e.lx = r + 22; e.ly = cy; e.anchor = 'start';
+  }
+  return { w: size.w + 60, h: size.h, nodes, edges };
 }
 
 function ruleText(r) {
