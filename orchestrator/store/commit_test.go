@@ -36,7 +36,7 @@ func TestCommitParamsValidate(t *testing.T) {
 		{"RecordAtLimit", store.CommitParams{ExecutionARN: arn, Events: events(1, store.MaxRecordBytes)}, "", false},
 		{"RecordTooLarge", store.CommitParams{ExecutionARN: arn, Events: events(1, store.MaxRecordBytes+1)}, "validating commit: event k has 393217 bytes, more than 393216: store: too large", true},
 		{"OutboxCounts", store.CommitParams{ExecutionARN: arn, Threads: []store.ThreadWrite{{ThreadID: "t", Data: make([]byte, store.MaxRecordBytes), Outbox: [][]byte{{1}}}}}, "validating commit: thread t has 393217 bytes, more than 393216: store: too large", true},
-		{"CommitTooLarge", store.CommitParams{ExecutionARN: arn, Events: events(11, 360*1024)}, "validating commit: 4055040 bytes, more than 3932160: store: too large", true},
+		{"CommitTooLarge", store.CommitParams{ExecutionARN: arn, Events: events(11, 360*1024)}, "validating commit: 4055040 bytes, more than 3670016: store: too large", true},
 		{"KeyTooLong", store.CommitParams{ExecutionARN: arn, Events: []store.EventWrite{{Key: strings.Repeat("k", store.MaxKeyBytes+1)}}}, `validating commit: key "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"... has 1001 bytes, more than 1000: store: too large`, true},
 		{"Empty", store.CommitParams{ExecutionARN: arn}, "validating commit: nothing to write", false},
 		{"NoARN", store.CommitParams{Events: events(1, 1)}, "validating commit: ExecutionARN is empty", false},

@@ -46,8 +46,9 @@ const (
 	MaxRecordBytes = 384 * 1024
 
 	// MaxCommitBytes is the largest total payload of one Commit, counted as
-	// for MaxRecordBytes.
-	MaxCommitBytes = 3840 * 1024
+	// for MaxRecordBytes. With 100 items of keys at MaxKeyBytes it stays
+	// under DynamoDB's 4,000,000-byte transaction limit.
+	MaxCommitBytes = 3584 * 1024
 
 	// MaxKeyBytes is the longest execution ARN, thread ID, event key, task
 	// token or parent thread ID a Commit accepts (DynamoDB keys are at most

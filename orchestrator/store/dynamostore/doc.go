@@ -55,8 +55,11 @@
 // store.ErrAlreadyExists, on anything else store.ErrConflict. Reasons
 // that say "try again" (TransactionConflict, throttling) are retried a few
 // times with backoff, because a transaction cancelled that way wrote
-// nothing and proved nothing; after that the error is returned unwrapped
-// to a sentinel so that the message is redelivered.
+// nothing and proved nothing; after that the error is returned as an
+// infrastructure error (no sentinel), so that the message is redelivered.
+// The SDK's own retries of a call reuse its ClientRequestToken, so a
+// retried transaction that had in fact succeeded is not reported as a
+// conflict.
 //
 // The execution counts as two items (META and META#OUT), so a Commit holds
 // at most store.MaxCommitItems = 100 items, DynamoDB's transaction limit;
