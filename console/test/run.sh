@@ -1,19 +1,18 @@
 #!/bin/sh
-# Browser tests of the console: installs the pinned npm packages, builds the
-# page and runs test/console.test.mjs in Debian's chromium. Skips (exit 0)
-# with a message when chromium is missing. Screenshots: test/artifacts/.
+# Tests of the console: installs the pinned npm packages (npm ci), checks
+# that the committed dist/ is a fresh build of src/, runs the status
+# derivation tests, then the browser tests in Debian's chromium (skipped,
+# with a message, when chromium is missing). Screenshots and timings go to
+# test/artifacts/.
 set -eu
 cd "$(dirname "$0")/.."
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-if [ ! -x "$CHROMIUM" ]; then
-	echo "console/test/run.sh: SKIP: no chromium at $CHROMIUM (apt-get install -y chromium)"
-	exit 0
-fi
 if ! command -v node >/dev/null 2>&1; then
 	echo "console/test/run.sh: SKIP: node is not installed"
 	exit 0
 fi
 npm ci --no-audit --no-fund --loglevel=error
+
 # The committed bundle must be a fresh build of src/.
 fresh="$(mktemp -d)"
 trap 'rm -rf "$fresh"' EXIT
@@ -24,4 +23,11 @@ for f in index.html app.js app.css; do
 		exit 1
 	fi
 done
+
+node --test test/status.test.mjs
+
+if [ ! -x "$CHROMIUM" ]; then
+	echo "console/test/run.sh: SKIP browser tests: no chromium at $CHROMIUM (apt-get install -y chromium)"
+	exit 0
+fi
 CHROMIUM="$CHROMIUM" node --test --test-concurrency=1 test/console.test.mjs
