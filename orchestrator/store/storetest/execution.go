@@ -47,6 +47,21 @@ var executionTests = []testCase{
 		})
 		require.ErrorIs(t, err, store.ErrAlreadyExists)
 	}},
+	{"CreateFinished", func(t *testing.T, b *testBundle) {
+		// An Express execution may be recorded once, when it has finished.
+		e := newExecution(execARN, "e1", t0)
+		e.Status, e.Output, e.StoppedAt = store.StatusSucceeded, `{"done":true}`, t0.Add(time.Second)
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{ExecutionARN: execARN, ExecutionCreate: e}))
+		got, err := b.store.ExecutionGet(b.ctx, &store.ExecutionGetParams{ARN: execARN})
+		require.NoError(t, err)
+		require.Equal(t, e, got)
+		res, err := b.store.ExecutionList(b.ctx, &store.ExecutionListParams{StateMachineARN: smARN, Status: store.StatusSucceeded})
+		require.NoError(t, err)
+		require.Len(t, res.Executions, 1)
+		require.Equal(t, t0.Add(time.Second), res.Executions[0].StoppedAt)
+		err = b.store.Commit(b.ctx, &store.CommitParams{ExecutionARN: execARN, ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusFailed}})
+		require.ErrorIs(t, err, store.ErrConflict)
+	}},
 	{"GetMissing", func(t *testing.T, b *testBundle) {
 		_, err := b.store.ExecutionGet(b.ctx, &store.ExecutionGetParams{ARN: execARN})
 		require.ErrorIs(t, err, store.ErrNotFound)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -41,6 +42,27 @@ var threadTests = []testCase{
 		require.NoError(t, err)
 		require.Empty(t, got.Outbox)
 		require.Equal(t, int64(6), got.Seq)
+	}},
+	{"WithExpiresAt", func(t *testing.T, b *testBundle) {
+		// Retention is the implementation's business; the commit works
+		// the same with it.
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN:    execARN,
+			ExecutionCreate: newExecution(execARN, "e1", t0),
+			Threads:         []store.ThreadWrite{{ThreadID: "root", ExpectSeq: store.NoSeq, Data: []byte("cp0")}},
+			Events:          []store.EventWrite{{Key: eventKey(0), Data: []byte("e")}},
+			ExpiresAt:       t0.Add(90 * 24 * time.Hour),
+		}))
+		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
+			ExecutionARN:    execARN,
+			ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusSucceeded, Output: "{}", StoppedAt: t0},
+			Threads:         []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 0, Seq: 1}},
+			ExpiresAt:       t0.Add(90 * 24 * time.Hour),
+		}))
+		b.requireThreadSeq(t, execARN, "root", 1)
+		got, err := b.store.ExecutionGet(b.ctx, &store.ExecutionGetParams{ARN: execARN})
+		require.NoError(t, err)
+		require.Equal(t, store.StatusSucceeded, got.Status)
 	}},
 	{"SeqMayJump", func(t *testing.T, b *testBundle) {
 		b.start(t, execARN)
