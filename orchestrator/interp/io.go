@@ -27,7 +27,6 @@ func readRand(r io.Reader, b []byte) {
 
 // contextObject builds "$$" for the current state.
 func (r *run) contextObject() map[string]any {
-	ex := r.env.Exec
 	th := r.th
 	state := map[string]any{
 		"Name":        r.st.Name,
@@ -36,21 +35,8 @@ func (r *run) contextObject() map[string]any {
 	if r.st.Type == asl.TypeTask {
 		state["RetryCount"] = value.Int(int64(th.RetryCount))
 	}
-	c := map[string]any{
-		"Execution": map[string]any{
-			"Id":           ex.ARN,
-			"Input":        ex.Input,
-			"StartTime":    ex.StartTime.UTC().Format(timeFormat),
-			"Name":         ex.Name,
-			"RoleArn":      ex.RoleARN,
-			"RedriveCount": value.Int(0),
-		},
-		"StateMachine": map[string]any{
-			"Id":   ex.StateMachineARN,
-			"Name": ex.StateMachineName,
-		},
-		"State": state,
-	}
+	exec, sm := r.env.staticContext()
+	c := map[string]any{"Execution": exec, "StateMachine": sm, "State": state}
 	if th.TaskToken != "" {
 		c["Task"] = map[string]any{"Token": th.TaskToken}
 	}
@@ -58,6 +44,26 @@ func (r *run) contextObject() map[string]any {
 		c["Map"] = map[string]any{"Item": map[string]any{"Index": value.Int(int64(th.ItemIndex)), "Value": th.ItemValue}}
 	}
 	return c
+}
+
+// staticContext returns the Execution and StateMachine parts of "$$",
+// built once per environment: they never change during an execution, and
+// values are never modified in place (jsonpath.Set and setVars copy).
+func (env *Env) staticContext() (exec, sm map[string]any) {
+	if env.ctxExec == nil || env.ctxFor != env.Exec {
+		ex := env.Exec
+		env.ctxFor = ex
+		env.ctxExec = map[string]any{
+			"Id":           ex.ARN,
+			"Input":        ex.Input,
+			"StartTime":    ex.StartTime.UTC().Format(timeFormat),
+			"Name":         ex.Name,
+			"RoleArn":      ex.RoleARN,
+			"RedriveCount": value.Int(0),
+		}
+		env.ctxSM = map[string]any{"Id": ex.StateMachineARN, "Name": ex.StateMachineName}
+	}
+	return env.ctxExec, env.ctxSM
 }
 
 func (r *run) lookupVar(name string) (any, bool) {

@@ -92,4 +92,8 @@ type Env struct {
 	Rand io.Reader
 	// MaxPayload is the payload limit in bytes (0: 256 KiB).
 	MaxPayload int
+
+	// The context object's parts that do not change (see staticContext).
+	ctxFor         *Execution
+	ctxExec, ctxSM map[string]any
 }
