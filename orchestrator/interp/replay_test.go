@@ -50,3 +50,29 @@ func TestRandomnessFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestContextObject checks "$$" in every state of a run, also after a
+// state changed a copy of it in its output (the Execution and StateMachine
+// parts are built once per run and shared).
+func TestContextObject(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"A","States":{
+		"A":{"Type":"Pass","Parameters":{"ex.$":"$$.Execution","sm.$":"$$.StateMachine"},"Next":"B"},
+		"B":{"Type":"Pass","Result":"changed","ResultPath":"$.ex.Name","Next":"C"},
+		"C":{"Type":"Pass","Parameters":{"b.$":"$.ex.Name","name.$":"$$.Execution.Name","start.$":"$$.Execution.StartTime",
+			"id.$":"$$.Execution.Id","input.$":"$$.Execution.Input","sm.$":"$$.StateMachine.Name","state.$":"$$.State.Name"},"End":true}}}`
+	in, err := value.Decode([]byte(`{"k":"v"}`))
+	require.NoError(t, err)
+	res, err := interp.Run(t.Context(), mustParse(t, def), testExecution(in), interp.RunOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "SUCCEEDED", res.Status, "got %+v", res.Error)
+	require.Equal(t, map[string]any{
+		"b":     "changed",
+		"name":  "exec",
+		"start": "2026-01-02T03:04:05.000Z",
+		"id":    "arn:aws:states:us-east-1:123456789012:execution:test:exec",
+		"input": map[string]any{"k": "v"},
+		"sm":    "test",
+		"state": "C",
+	}, res.Output)
+}
