@@ -117,47 +117,7 @@ func (s *Store) commitItems(p *store.CommitParams) (items []types.TransactWriteI
 		}
 	}
 	if u := p.ExecutionUpdate; u != nil {
-		set := []string{"#status = :status"}
-		var remove []string
-		values := map[string]types.AttributeValue{":status": sv(u.Status), ":running": sv(store.StatusRunning)}
-		if u.StoppedAt.IsZero() {
-			remove = append(remove, "#stopped")
-		} else {
-			set = append(set, "#stopped = :stopped")
-			values[":stopped"] = tm(u.StoppedAt)
-		}
-		if u.Data != nil {
-			if len(u.Data) == 0 {
-				remove = append(remove, "#data")
-			} else {
-				set = append(set, "#data = :data")
-				values[":data"] = bin(u.Data)
-			}
-		}
-		if ttl != nil {
-			set = append(set, "#ttl = :ttl")
-			values[":ttl"] = ttl
-		}
-		expr := "SET " + strings.Join(set, ", ")
-		if len(remove) > 0 {
-			expr += " REMOVE " + strings.Join(remove, ", ")
-		}
-		names := map[string]string{"#status": attrStatus}
-		for _, e := range append(set, remove...) {
-			for _, name := range []string{"#stopped", "#data", "#ttl"} {
-				if strings.HasPrefix(e, name) {
-					names[name] = strings.TrimPrefix(name, "#")
-				}
-			}
-		}
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:                 s.table,
-			Key:                       keyOf(execPK, skMeta),
-			UpdateExpression:          aws.String(expr),
-			ConditionExpression:       aws.String("#status = :running"),
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: values,
-		}})
+		items = append(items, executionUpdate(s.table, execPK, u, ttl))
 		if out := outItem(arn, u.Output, u.Error, u.Cause); out != nil {
 			put(out, "", nil)
 		} else {
@@ -207,6 +167,50 @@ func (s *Store) commitItems(p *store.CommitParams) (items []types.TransactWriteI
 
 func threadPK(arn, thread string) string { return prefixExec + arn + threadInfix + thread }
 func childPK(arn, parent string) string  { return prefixExec + arn + childInfix + parent }
+
+// executionUpdate is the conditional update of the META item.
+func executionUpdate(table *string, pk string, u *store.ExecutionUpdate, ttl types.AttributeValue) types.TransactWriteItem {
+	var set, remove []string
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{":running": sv(store.StatusRunning)}
+	setAttr := func(attr string, v types.AttributeValue) {
+		set = append(set, fmt.Sprintf("#%s = :%s", attr, attr))
+		names["#"+attr] = attr
+		values[":"+attr] = v
+	}
+	removeAttr := func(attr string) {
+		remove = append(remove, "#"+attr)
+		names["#"+attr] = attr
+	}
+	setAttr(attrStatus, sv(u.Status))
+	if u.StoppedAt.IsZero() {
+		removeAttr(attrStopped)
+	} else {
+		setAttr(attrStopped, tm(u.StoppedAt))
+	}
+	switch {
+	case u.Data == nil:
+	case len(u.Data) == 0:
+		removeAttr(attrData)
+	default:
+		setAttr(attrData, bin(u.Data))
+	}
+	if ttl != nil {
+		setAttr(attrTTL, ttl)
+	}
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                 table,
+		Key:                       keyOf(pk, skMeta),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("#status = :running"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}}
+}
 
 // executionItem is the META item of e.
 func executionItem(e *store.Execution) map[string]types.AttributeValue {
