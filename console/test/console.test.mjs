@@ -144,6 +144,27 @@ test('execution with a caught failure: detail panel and keyboard', async () => {
   await page.click('svg.graph g.node[data-name="SendEmail"] > .shape');
   await page.waitForFunction(() => document.querySelector('#detail h2')?.textContent === 'SendEmail');
   assert.equal(await page.locator('#detail-input').textContent(), '"support@example.com"');
+  // Contrast (WCAG AA, 4.5:1) of every state's name and status text on
+  // its fill, whatever the status.
+  const low = await page.$$eval('svg.graph g.node', (gs) => {
+    const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const bad = [];
+    for (const g of gs) {
+      const fill = getComputedStyle(g.querySelector('.shape')).fill;
+      for (const cls of ['name', 'status', 'type']) {
+        const t = g.querySelector(':scope > .' + cls);
+        const r = ratio(getComputedStyle(t).fill, fill);
+        if (r < 4.5) bad.push(`${g.dataset.name} .${cls} ${r.toFixed(2)}`);
+      }
+    }
+    return bad;
+  });
+  assert.deepEqual(low, [], 'text contrast below 4.5:1');
   await page.screenshot({ path: path.join(artifacts, 'execution-caught.png'), fullPage: true });
   page.check();
   await page.close();
