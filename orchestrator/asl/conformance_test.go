@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -70,8 +71,14 @@ func TestConformance(t *testing.T) {
 			if c.Expect.Status == "INVALID_DEFINITION" {
 				require.Error(t, err, "AWS said: %s", c.Notes.AWSMessage)
 				require.Nil(t, sm)
-				for _, ve := range asl.ValidationErrors(err) {
-					require.NotEmpty(t, ve.Code)
+				ves := asl.ValidationErrors(err)
+				require.NotEmpty(t, ves)
+				if want := awsDiagnostic(c.Notes.AWSMessage); want != "" {
+					got := ves[0].Code + ": " + ves[0].Message
+					if strings.Contains(want, " at /") {
+						got = ves[0].Error()
+					}
+					require.Equal(t, want, got, "the first problem reads as AWS's")
 				}
 				return
 			}
@@ -79,4 +86,12 @@ func TestConformance(t *testing.T) {
 			require.NotNil(t, sm)
 		})
 	}
+}
+
+// awsDiagnostic extracts the first diagnostic, "CODE: message[ at
+// /location]", from the message AWS recorded for a rejected definition.
+func awsDiagnostic(msg string) string {
+	msg = strings.TrimPrefix(msg, "Invalid State Machine Definition: '")
+	msg = strings.TrimSuffix(msg, "'")
+	return strings.TrimSpace(msg)
 }
