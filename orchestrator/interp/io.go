@@ -225,6 +225,12 @@ func (v *ataVars) Lookup(name string) (any, bool) {
 	return x, ok
 }
 
+// EvalOptions implements jsonata.OptionsProvider: $now, $millis, $random,
+// $uuid and $shuffle read the step's time and randomness.
+func (v *ataVars) EvalOptions() jsonata.EvalOptions {
+	return jsonata.EvalOptions{Now: v.r.env.Now, Rand: v.r.env.Rand}
+}
+
 // jsonataVars builds the JSONata bindings of the current state.
 func (r *run) jsonataVars(input, result any, hasResult bool, errOut any, hasErr bool) *ataVars {
 	states := map[string]any{"input": input, "context": r.contextObject()}
