@@ -2,6 +2,7 @@ package interp_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,6 +26,10 @@ func TestRandomnessFromEnv(t *testing.T) {
 		{
 			name: "States.MathRandom",
 			def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"n.$":"States.MathRandom(0, 1000000)"},"End":true}}}`,
+		},
+		{
+			name: "JSONata $random and $uuid",
+			def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"r":"{% $random() %}","u":"{% $uuid() %}"},"End":true}}}`,
 		},
 		{
 			name: "task token",
@@ -75,4 +80,22 @@ func TestContextObject(t *testing.T) {
 		"sm":    "test",
 		"state": "C",
 	}, res.Output)
+}
+
+// TestJSONataNowIsVirtual checks that $now() and $millis() read the
+// step's (virtual) time, not the wall clock.
+func TestJSONataNowIsVirtual(t *testing.T) {
+	t.Parallel()
+	def := `{"QueryLanguage":"JSONata","StartAt":"W","States":{
+		"W":{"Type":"Wait","Seconds":86400,"Next":"P"},
+		"P":{"Type":"Pass","Output":{"now":"{% $now() %}","millis":"{% $millis() %}"},"End":true}}}`
+	in, err := value.Decode([]byte(`{}`))
+	require.NoError(t, err)
+	res, err := interp.Run(t.Context(), mustParse(t, def), testExecution(in), interp.RunOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "SUCCEEDED", res.Status, "got %+v", res.Error)
+	out, ok := res.Output.(map[string]any)
+	require.True(t, ok, "got output %v", res.Output)
+	require.Equal(t, "2026-01-03T03:04:05.000Z", out["now"])
+	require.Equal(t, value.Int(startTime.Add(24*time.Hour).UnixMilli()), out["millis"])
 }
