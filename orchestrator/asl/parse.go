@@ -122,6 +122,10 @@ type parser struct {
 	top    QueryLanguage       // the whole machine's language
 	names  map[string]string   // every state name -> its location, across nested machines
 	dupSet map[string]struct{} // names already reported as duplicates
+	// express is set while parsing the states of an EXPRESS child
+	// workflow, which rejects .sync and .waitForTaskToken like an
+	// Express state machine.
+	express bool
 }
 
 func (p *parser) add(code, loc, format string, args ...any) {

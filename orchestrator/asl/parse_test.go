@@ -185,6 +185,10 @@ func TestParseErrors(t *testing.T) {
 			"SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration at /States/A/Resource",
 			"SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration at /States/B/Resource",
 		}},
+		{"express child workflow", machine(`"A":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},` +
+			`"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","End":true}}},"End":true}`), "", []string{
+			"SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration at /States/A/ItemProcessor/States/T/Resource",
+		}},
 		{"Timeout ranges", machine(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":0,"HeartbeatSeconds":1.5,"End":true}`), "", []string{
 			"SCHEMA_VALIDATION_FAILED: The value for the field 'TimeoutSeconds' must be an integer between 1 and 99999999 at /States/A/TimeoutSeconds",
 			"SCHEMA_VALIDATION_FAILED: The value for the field 'HeartbeatSeconds' must be an integer between 1 and 99999999 at /States/A/HeartbeatSeconds",

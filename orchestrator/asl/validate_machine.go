@@ -71,6 +71,12 @@ func (p *parser) machine(n *node, loc string, kind machineKind, lang QueryLangua
 			sm.ProcessorMode = "INLINE"
 		}
 	}
+	// The states of an EXPRESS child workflow (a distributed Map's item
+	// processor) are checked as those of an Express state machine.
+	if sm.ExecutionType == TypeExpress && !p.express {
+		p.express = true
+		defer func() { p.express = false }()
+	}
 	startOK := false
 	if v := n.get("StartAt"); v != nil {
 		sm.StartAt, startOK = p.str(v, loc+"/StartAt", "StartAt")

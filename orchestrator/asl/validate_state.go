@@ -273,7 +273,7 @@ func (p *parser) resource(s, loc string) {
 		p.schema(loc, "The value for the field 'Resource' must be a valid ARN")
 		return
 	}
-	if p.opts.Type == TypeExpress {
+	if p.opts.Type == TypeExpress || p.express {
 		switch {
 		case strings.HasSuffix(s, ".waitForTaskToken"):
 			p.schema(loc, "Express state machine does not support '.waitForTaskToken' service integration")
