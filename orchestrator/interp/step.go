@@ -308,7 +308,11 @@ func (r *run) handleError(err *asl.Error) (Effect, error) {
 				delay = delay * r.random()
 			}
 			th.Phase = PhaseTimer
-			th.Due = r.env.Now.Add(time.Duration(delay * float64(time.Second)))
+			wait := time.Duration(math.MaxInt64) // beyond ~292 years: no overflow
+			if d := delay * float64(time.Second); d < float64(math.MaxInt64) {
+				wait = time.Duration(d)
+			}
+			th.Due = r.env.Now.Add(wait)
 			return Effect{Kind: Sleep, Due: th.Due}, nil
 		}
 		for _, c := range st.Catch {
