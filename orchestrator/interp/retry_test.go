@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -79,17 +80,16 @@ func runDef(t *testing.T, def, input string, tasks interp.TaskInvoker, rnd io.Re
 	in, err := value.Decode([]byte(input))
 	require.NoError(t, err)
 	var got runResult
-	var lastFailed float64 = -1
+	var lastFailed time.Time
 	emit := func(e *interp.Event) {
-		sec := e.Timestamp.Sub(startTime).Seconds()
 		switch e.Type {
 		case "TaskFailed":
-			lastFailed = sec
+			lastFailed = e.Timestamp
 		case "TaskScheduled":
 			got.scheduled++
-			if lastFailed >= 0 {
-				got.delays = append(got.delays, sec-lastFailed)
-				lastFailed = -1
+			if !lastFailed.IsZero() {
+				got.delays = append(got.delays, e.Timestamp.Sub(lastFailed).Seconds())
+				lastFailed = time.Time{}
 			}
 		}
 	}
@@ -392,4 +392,23 @@ func TestRetryCountsResetOnEnter(t *testing.T) {
 	got := runDef(t, def, `{"n":0}`, newScriptedTasks(map[string][]string{"T": {"E", "", "E", ""}}), nil)
 	require.Equal(t, "SUCCEEDED", got.status, "got error %s", got.err)
 	require.Equal(t, []float64{1, 1}, got.delays)
+}
+
+// TestRetryHugeBackoff checks that a backoff beyond time.Duration's range
+// (about 292 years) waits the longest duration instead of overflowing
+// into an immediate retry.
+func TestRetryHugeBackoff(t *testing.T) {
+	t.Parallel()
+	fails := make([]string, 14)
+	for i := range fails {
+		fails[i] = "E"
+	}
+	def := taskDef(`[{"ErrorEquals":["E"],"IntervalSeconds":1,"BackoffRate":10,"MaxAttempts":14}]`, "")
+	got := runDef(t, def, `{}`, newScriptedTasks(map[string][]string{"T": fails}), nil)
+	require.Equal(t, "SUCCEEDED", got.status)
+	require.Len(t, got.delays, 14)
+	for i := 1; i < len(got.delays); i++ {
+		require.GreaterOrEqual(t, got.delays[i], got.delays[i-1], "got delays %v", got.delays)
+	}
+	require.Greater(t, got.delays[13], 9e9, "got delays %v", got.delays)
 }
