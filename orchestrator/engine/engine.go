@@ -65,6 +65,10 @@ type Config struct {
 	// LaunchBatch is how many children one commit creates (default 40;
 	// at most 90 to stay under a DynamoDB transaction's 100 items).
 	LaunchBatch int
+	// FaultFunc, when set, is called at each point of handling a message
+	// ("loaded", "invoked", "committed", "sent"); a non-nil error makes the
+	// handling stop there as if the worker died. For fault-injection tests.
+	FaultFunc func(point string) error
 }
 
 func (c *Config) validate() error {
@@ -91,6 +95,7 @@ type Engine struct {
 	region string
 	acct   string
 	batch  int
+	fault  func(point string) error
 
 	mu       sync.Mutex
 	machines map[string]cachedMachine // "arn#revision" -> parsed machine
@@ -102,7 +107,7 @@ func New(cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{store: cfg.Store, queue: cfg.Queue, tasks: cfg.Tasks, log: cfg.Logger, now: cfg.NowFunc,
-		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, machines: map[string]cachedMachine{}}
+		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, fault: cfg.FaultFunc, machines: map[string]cachedMachine{}}
 	if e.log == nil {
 		e.log = slog.Default()
 	}
@@ -152,4 +157,12 @@ func (e *Engine) machine(ctx context.Context, arn string, revision int64) (*inte
 	e.machines[key] = cachedMachine{m: m, sm: sm}
 	e.mu.Unlock()
 	return m, sm, nil
+}
+
+// crash reports an injected fault at point.
+func (e *Engine) crash(point string) error {
+	if e.fault == nil {
+		return nil
+	}
+	return e.fault(point)
 }

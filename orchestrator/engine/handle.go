@@ -26,14 +26,18 @@ type Stats struct {
 
 // HandleMessage handles one queue message. A nil error means the message
 // can be acknowledged (including when it was a duplicate); an error means
-// it must be delivered again.
-func (e *Engine) HandleMessage(ctx context.Context, body []byte) error {
-	_, err := e.handle(ctx, body)
+// it must be delivered again. receiveCount is the delivery's attempt (1 on
+// the first delivery): a message delivered again after its handler died
+// may have committed without sending, so only then is a duplicate's
+// outbox sent again (re-sending on every duplicate would chain duplicates
+// along the whole execution).
+func (e *Engine) HandleMessage(ctx context.Context, body []byte, receiveCount int) error {
+	_, err := e.handle(ctx, body, receiveCount)
 	return err
 }
 
 // handle is HandleMessage returning what happened.
-func (e *Engine) handle(ctx context.Context, body []byte) (string, error) {
+func (e *Engine) handle(ctx context.Context, body []byte, receiveCount int) (string, error) {
 	msg, err := decodeMessage(body)
 	if err != nil {
 		// A message we cannot read will never be readable: drop it.
@@ -41,7 +45,7 @@ func (e *Engine) handle(ctx context.Context, body []byte) (string, error) {
 		return "bad", nil
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := e.handleOnce(ctx, msg)
+		res, err := e.handleOnce(ctx, msg, receiveCount > 1)
 		if errors.Is(err, errRetry) && attempt < 20 {
 			continue // lost a race on a parent: read again and reapply
 		}
@@ -51,7 +55,7 @@ func (e *Engine) handle(ctx context.Context, body []byte) (string, error) {
 
 var errRetry = errors.New("retry")
 
-func (e *Engine) handleOnce(ctx context.Context, msg *message) (string, error) {
+func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool) (string, error) {
 	exRec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: msg.Exec})
 	if errors.Is(err, store.ErrNotFound) {
 		return "gone", nil
@@ -88,19 +92,43 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := e.crash("loaded"); err != nil {
+		return "", err
+	}
 	s := &step{e: e, m: m, ex: xd.Exec, rec: exRec, msg: msg, th: th, cp: cp, now: e.now().UTC()}
 	switch msg.Kind {
-	case kindChild:
-		return s.child(ctx)
-	case kindLaunch:
-		if cp.Fork == nil || cp.Fork.Gen != msg.Gen || cp.Thread.Phase != interp.PhaseChildren {
-			return "stale", nil
+	case kindChild, kindLaunch:
+		// These messages are not fenced by a sequence number: their effect
+		// is idempotent (a bitmap, a launch count). When one turns out to
+		// be a duplicate, the commit it made may not have been followed
+		// by its send: send the thread's outbox again (harmless if it was).
+		var res string
+		if msg.Kind == kindChild {
+			res = s.child()
+		} else if cp.Fork == nil || cp.Fork.Gen != msg.Gen || cp.Thread.Phase != interp.PhaseChildren {
+			res = "duplicate"
+		} else {
+			s.launch()
+			res = "step"
 		}
-		s.launch()
+		if res == "duplicate" {
+			if !redelivered {
+				return res, nil
+			}
+			if err := e.resend(ctx, th.Outbox); err != nil {
+				return "", err
+			}
+			return res, nil
+		}
+		if s.joined {
+			if err := s.joinResults(ctx); err != nil {
+				return "", err
+			}
+		}
 		return s.commit(ctx, false)
 	}
 	if msg.Seq < th.Seq {
-		if msg.Seq == th.Seq-1 && msg.Kind == kindStep && len(th.Outbox) > 0 {
+		if redelivered && msg.Seq == th.Seq-1 && len(th.Outbox) > 0 {
 			if err := e.resend(ctx, th.Outbox); err != nil {
 				return "", err
 			}
@@ -150,6 +178,9 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message) (string, error) {
 	if err := s.run(ctx, in); err != nil {
 		return "", err
 	}
+	if err := e.crash("invoked"); err != nil {
+		return "", err
+	}
 	return s.commit(ctx, true)
 }
 
@@ -172,6 +203,7 @@ type step struct {
 	putTokens    []store.Token
 	deleteTokens []string
 	execUpdate   *store.ExecutionUpdate
+	joined       bool // the children are all done: join them
 }
 
 func (s *step) env() *interp.Env {
@@ -298,7 +330,7 @@ type childEnd struct {
 // child result and a message to the parent for a child.
 func (s *step) done() {
 	th := &s.cp.Thread
-	if s.msg.Thread == "" {
+	if s.msg.Thread == rootThread {
 		u := &store.ExecutionUpdate{StoppedAt: s.now}
 		if th.Status == interp.Succeeded {
 			u.Status = store.StatusSucceeded
@@ -320,10 +352,10 @@ func (s *step) done() {
 }
 
 // child handles the end of one child in its parent.
-func (s *step) child(ctx context.Context) (string, error) {
+func (s *step) child() string {
 	f := s.cp.Fork
 	if f == nil || f.Gen != s.msg.Gen || s.cp.Thread.Phase != interp.PhaseChildren || s.msg.Index >= f.Total || f.done(s.msg.Index) {
-		return "duplicate", nil
+		return "duplicate"
 	}
 	f.setDone(s.msg.Index)
 	f.NDone++
@@ -333,13 +365,11 @@ func (s *step) child(ctx context.Context) (string, error) {
 	f.ChildEvents += s.msg.Events
 	req := f.request()
 	if f.NDone == f.Total || (f.NFailed > 0 && req.Exceeded(f.NFailed, f.Total)) {
-		if err := s.joinResults(ctx); err != nil {
-			return "", err
-		}
-		return s.commit(ctx, false)
+		s.joined = true
+		return "step"
 	}
 	s.launch()
-	return s.commit(ctx, false)
+	return "step"
 }
 
 // childParentKey is the parent key of a fork's child results: one per
@@ -427,10 +457,11 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	outbox := make([][]byte, len(s.outbox))
+	outbox := make([][]byte, len(s.outbox), len(s.outbox)+8)
 	for i, m := range s.outbox {
 		outbox[i] = encodeOutbox(m)
 	}
+	outbox = append(outbox, s.pendingStarts()...)
 	threads := append([]store.ThreadWrite{{ThreadID: s.msg.Thread, ExpectSeq: s.th.Seq, Seq: s.th.Seq + 1, Data: data, Outbox: outbox}}, s.newThreads...)
 	// Child results are keyed per fork generation.
 	crs := make([]store.ChildResultWrite, len(s.childResults))
@@ -456,13 +487,46 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("committing step of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
 	}
+	if err := s.e.crash("committed"); err != nil {
+		return "", err
+	}
 	if len(s.outbox) > 0 {
 		if err := s.e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: s.outbox}); err != nil {
 			// Committed: the outbox is re-sent when the message comes back.
 			return "", fmt.Errorf("sending outbox of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
 		}
 	}
+	if err := s.e.crash("sent"); err != nil {
+		return "", err
+	}
 	return "step", nil
+}
+
+// maxPendingStarts bounds how many start messages of running children a
+// parent keeps in its outbox.
+const maxPendingStarts = 100
+
+// pendingStarts returns the first-step messages of the children that were
+// launched and have not ended, to keep in the parent's outbox: a commit
+// that created children may crash before sending their first messages,
+// and by the time the parent's message comes back a later commit may have
+// replaced the outbox. Re-sending a start is harmless (it is fenced at
+// sequence 1). Past maxPendingStarts running children a lost start is not
+// recovered this way (a known gap for very wide unbounded fan-outs).
+func (s *step) pendingStarts() [][]byte {
+	f := s.cp.Fork
+	if f == nil {
+		return nil
+	}
+	var out [][]byte
+	for i := 0; i < f.Launched && len(out) < maxPendingStarts; i++ {
+		if f.done(i) {
+			continue
+		}
+		m := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: childID(s.msg.Thread, f.Gen, i), Seq: 1}
+		out = append(out, encodeOutbox(queue.Message{Body: m.encode()}))
+	}
+	return out
 }
 
 // outboxEntry is a message as kept in a checkpoint's outbox.

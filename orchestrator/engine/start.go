@@ -35,6 +35,9 @@ var (
 	ErrTaskDoesNotExist = errors.New("task does not exist")
 )
 
+// rootThread is the ID of an execution's root thread.
+const rootThread = "root"
+
 var nameRE = regexp.MustCompile(`^[0-9A-Za-z_-]{1,80}$`)
 
 // ExecutionARN returns the ARN of execution name of a state machine.
@@ -79,7 +82,7 @@ func (e *Engine) Start(ctx context.Context, p *StartParams) (*store.Execution, e
 	ex := &interp.Execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
 		RoleARN: sm.RoleARN, StartTime: now, Input: input, Type: sm.Type}
 	data, _ := json.Marshal(&execData{Revision: sm.Revision, Exec: ex})
-	cp := &checkpoint{Thread: interp.Thread{ID: "", Status: interp.Running, State: m.Def.StartAt, Input: input, Started: true}}
+	cp := &checkpoint{Thread: interp.Thread{ID: rootThread, Status: interp.Running, State: m.Def.StartAt, Input: input, Started: true}}
 	var events []*interp.Event
 	ids := int64(0)
 	env := &interp.Env{Exec: ex, Now: now, IDs: &ids, Emit: func(ev *interp.Event) { events = append(events, ev) }}
@@ -91,7 +94,7 @@ func (e *Engine) Start(ctx context.Context, p *StartParams) (*store.Execution, e
 	startEv := &interp.Event{ID: 1, Timestamp: now, Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails",
 		Details: map[string]any{"input": in, "inputDetails": map[string]any{"truncated": false}, "roleArn": sm.RoleARN}}
 	events = append(events, startEv)
-	first := &message{Kind: kindStep, Exec: arn, Thread: "", Seq: 1}
+	first := &message{Kind: kindStep, Exec: arn, Thread: rootThread, Seq: 1}
 	outbox := [][]byte{first.encode()}
 	cpData, err := cp.encode()
 	if err != nil {
@@ -102,8 +105,8 @@ func (e *Engine) Start(ctx context.Context, p *StartParams) (*store.Execution, e
 	err = e.store.Commit(ctx, &store.CommitParams{
 		ExecutionARN:    arn,
 		ExecutionCreate: rec,
-		Threads:         []store.ThreadWrite{{ThreadID: "", ExpectSeq: store.NoSeq, Seq: 1, Data: cpData, Outbox: outbox}},
-		Events:          eventWrites("", now, events),
+		Threads:         []store.ThreadWrite{{ThreadID: rootThread, ExpectSeq: store.NoSeq, Seq: 1, Data: cpData, Outbox: outbox}},
+		Events:          eventWrites(rootThread, now, events),
 	})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		old, gerr := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})

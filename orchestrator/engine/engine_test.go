@@ -1,0 +1,325 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/asl"
+	"github.com/stepwise-dev/stepwise/orchestrator/engine"
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/clock"
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue/memqueue"
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+	"github.com/stepwise-dev/stepwise/orchestrator/store/boltstore"
+)
+
+// workflows exercise every kind of thread and timer.
+var workflows = map[string]struct {
+	def   string
+	input string
+}{
+	"pass-chain": {`{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x":1},"Next":"B"},"B":{"Type":"Pass","Parameters":{"y.$":"$.x"},"Next":"C"},"C":{"Type":"Succeed"}}}`, `{}`},
+	"choice-loop": {`{"StartAt":"Init","States":{"Init":{"Type":"Pass","Result":{"i":0},"Next":"Inc"},
+		"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)"},"Next":"Check"},
+		"Check":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":5,"Next":"Inc"}],"Default":"Done"},
+		"Done":{"Type":"Succeed"}}}`, `{}`},
+	"wait-year": {`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31536000,"Next":"P"},"P":{"Type":"Pass","End":true}}}`, `{"a":1}`},
+	"retry-catch": {`{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},
+		     "Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":2,"MaxAttempts":2,"BackoffRate":2}],
+		     "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Caught"}],"ResultSelector":{"r.$":"$.Payload"},"End":true},
+		"Caught":{"Type":"Pass","End":true}}}`, `{"fail":2}`},
+	"catch-for-good": {`{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},
+		     "Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":1,"MaxAttempts":1}],
+		     "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Caught"}],"End":true},
+		"Caught":{"Type":"Pass","End":true}}}`, `{"fail":9}`},
+	"parallel": {`{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true}}},
+		{"StartAt":"B","States":{"B":{"Type":"Wait","Seconds":5,"Next":"B2"},"B2":{"Type":"Pass","Result":2,"End":true}}},
+		{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload":{"fail":1}},"Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":1}],"OutputPath":"$.Payload","End":true}}}
+		],"End":true}}}`, `{}`},
+	"parallel-fails": {`{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+		{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"branch"}}}
+		],"Catch":[{"ErrorEquals":["Boom"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}}`, `{}`},
+	"map-window": {`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":3,
+		"ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},
+		"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","Next":"Y"},"Y":{"Type":"Pass","End":true}}},"End":true}}}`,
+		`{"items":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50]}`},
+	"map-tolerated": {`{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,
+		"ItemProcessor":{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"OK"},
+		"F":{"Type":"Fail","Error":"Bad","Cause":"two"},"OK":{"Type":"Pass","End":true}}},"End":true}}}`, `[1,2,3]`},
+	"nested": {`{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+		{"StartAt":"IM","States":{"IM":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}},"End":true}}},
+		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3,"End":true}}}],"End":true}}},"End":true}}}`,
+		`[{"xs":[1,2]},{"xs":[3]},{"xs":[]}]`},
+	"callback": {`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+		"Parameters":{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token"}},"Next":"D"},"D":{"Type":"Pass","End":true}}}`, `{"n":1}`},
+}
+
+// fakeTasks answers Task states deterministically: a payload {"fail": n}
+// fails with Transient on the first n attempts; waitForTaskToken tasks
+// park their token for the harness to answer.
+type fakeTasks struct {
+	mu     sync.Mutex
+	tokens map[string]bool
+}
+
+func (f *fakeTasks) Invoke(_ context.Context, req *interp.TaskRequest) (any, *asl.Error, error) {
+	if req.TaskToken != "" {
+		f.mu.Lock()
+		f.tokens[req.TaskToken] = true
+		f.mu.Unlock()
+		return nil, nil, nil
+	}
+	in, _ := req.Input.(map[string]any)
+	payload, _ := in["Payload"].(map[string]any)
+	n, _ := value.ToInt(payload["fail"])
+	if int64(req.Attempt) < n {
+		return nil, &asl.Error{Name: "Transient", Cause: fmt.Sprintf("attempt %d", req.Attempt)}, nil
+	}
+	return map[string]any{"Payload": payload, "StatusCode": value.Int(200)}, nil, nil
+}
+
+func (f *fakeTasks) pending() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for t := range f.tokens {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	clear(f.tokens)
+	return out
+}
+
+type harness struct {
+	t     *testing.T
+	st    store.Store
+	q     *memqueue.Queue
+	clk   *clock.Stub
+	eng   *engine.Engine
+	tasks *fakeTasks
+	rng   *rand.Rand
+	// fault knobs (probabilities)
+	dup, crash, reorder float64
+	crashes, dups       int
+}
+
+func newHarness(t *testing.T, seed uint64, dup, crash, reorder float64) *harness {
+	st, err := boltstore.Open("", &boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	clk := clock.NewStub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := &harness{t: t, st: st, clk: clk, q: memqueue.New(&memqueue.Config{Clock: clk, VisibilityTimeout: time.Second}),
+		tasks: &fakeTasks{tokens: map[string]bool{}}, rng: rand.New(rand.NewPCG(seed, seed+1)), dup: dup, crash: crash, reorder: reorder}
+	h.eng, err = engine.New(&engine.Config{Store: st, Queue: h.q, Tasks: h.tasks, NowFunc: clk.Now,
+		FaultFunc: func(point string) error {
+			if h.crash > 0 && h.rng.Float64() < h.crash {
+				h.crashes++
+				return errors.New("injected crash at " + point)
+			}
+			return nil
+		}})
+	require.NoError(t, err)
+	return h
+}
+
+// pump delivers messages until every execution ends, advancing the clock
+// when only delayed messages remain and answering callback tokens.
+func (h *harness) pump(ctx context.Context, done func() bool) {
+	for idle := 0; idle < 200; {
+		ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 10})
+		require.NoError(h.t, err)
+		if len(ds) == 0 {
+			if done() {
+				return
+			}
+			if toks := h.tasks.pending(); len(toks) > 0 {
+				for _, tk := range toks {
+					// A crash after the task call but before the commit
+					// leaves a token that was never stored: the retry
+					// issued another one.
+					if err := h.eng.SendTaskSuccess(ctx, tk, `{"answered":true}`); !errors.Is(err, engine.ErrTaskDoesNotExist) {
+						require.NoError(h.t, err)
+					}
+				}
+				continue
+			}
+			idle++
+			h.clk.Advance(time.Duration(1+idle*idle) * time.Second)
+			if idle > 50 {
+				h.clk.Advance(400 * 24 * time.Hour)
+			}
+			continue
+		}
+		idle = 0
+		if h.reorder > 0 && h.rng.Float64() < h.reorder {
+			h.rng.Shuffle(len(ds), func(i, j int) { ds[i], ds[j] = ds[j], ds[i] })
+		}
+		for _, d := range ds {
+			if h.dup > 0 && h.rng.Float64() < h.dup {
+				h.dups++
+				require.NoError(h.t, h.q.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: d.Body}}}))
+			}
+			if err := h.eng.HandleMessage(ctx, d.Body, d.ReceiveCount); err != nil {
+				if !strings.Contains(err.Error(), "injected crash") {
+					require.NoError(h.t, err)
+				}
+				continue // not acknowledged: comes back after the visibility timeout
+			}
+			require.NoError(h.t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}}))
+		}
+	}
+	h.t.Fatalf("executions did not finish")
+}
+
+// reference runs a workflow with the in-process runner.
+func reference(t *testing.T, def, input string) *interp.Result {
+	sm, err := asl.Parse([]byte(def))
+	require.NoError(t, err)
+	in, err := value.DecodeString(input)
+	require.NoError(t, err)
+	tasks := &fakeTasks{tokens: map[string]bool{}}
+	res, err := interp.Run(context.Background(), interp.NewMachine(sm), &interp.Execution{ARN: "arn", Input: in, StartTime: time.Unix(0, 0)},
+		interp.RunOptions{Tasks: callbackAnswerer{tasks}})
+	require.NoError(t, err)
+	return res
+}
+
+// callbackAnswerer answers waitForTaskToken tasks at once, as the harness does.
+type callbackAnswerer struct{ f *fakeTasks }
+
+func (c callbackAnswerer) Invoke(ctx context.Context, req *interp.TaskRequest) (any, *asl.Error, error) {
+	if req.TaskToken != "" {
+		return map[string]any{"answered": true}, nil, nil
+	}
+	return c.f.Invoke(ctx, req)
+}
+
+func createMachine(t *testing.T, st store.Store, name, def string) string {
+	arn := "arn:aws:states:us-east-1:123456789012:stateMachine:" + name
+	_, err := st.StateMachineCreate(context.Background(), &store.StateMachineCreateParams{ARN: arn, Name: name, Definition: def, Type: "STANDARD", RoleARN: "arn:aws:iam::123456789012:role/r"})
+	require.NoError(t, err)
+	return arn
+}
+
+func runAll(t *testing.T, h *harness, perWorkflow int) map[string][]string {
+	ctx := context.Background()
+	execs := map[string][]string{}
+	for name, w := range workflows {
+		arn := createMachine(t, h.st, name, w.def)
+		for i := 0; i < perWorkflow; i++ {
+			rec, err := h.eng.Start(ctx, &engine.StartParams{StateMachineARN: arn, Name: fmt.Sprintf("e%d", i), Input: w.input})
+			require.NoError(t, err)
+			execs[name] = append(execs[name], rec.ARN)
+		}
+	}
+	h.pump(ctx, func() bool {
+		for _, arns := range execs {
+			for _, a := range arns {
+				rec, err := h.st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: a})
+				require.NoError(t, err)
+				if rec.Status == store.StatusRunning {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	return execs
+}
+
+func checkResults(t *testing.T, h *harness, execs map[string][]string) (mismatches int) {
+	ctx := context.Background()
+	for name, arns := range execs {
+		w := workflows[name]
+		want := reference(t, w.def, w.input)
+		for _, a := range arns {
+			rec, err := h.st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: a})
+			require.NoError(t, err)
+			ok := rec.Status == want.Status
+			if ok && want.Status == "SUCCEEDED" {
+				got, err := value.DecodeString(rec.Output)
+				require.NoError(t, err)
+				ok = value.Equal(got, want.Output)
+			}
+			if ok && want.Status == "FAILED" {
+				ok = rec.Error == want.Error.Name && rec.Cause == want.Error.Cause
+			}
+			if !ok {
+				mismatches++
+				t.Errorf("%s %s: got %s %s %s %s, want %s %v %v", name, a, rec.Status, rec.Output, rec.Error, rec.Cause, want.Status, want.Output, want.Error)
+			}
+			hist, err := h.eng.History(ctx, a)
+			require.NoError(t, err)
+			seen := map[string]int{}
+			for i, ev := range hist {
+				require.Equal(t, int64(i+1), ev.ID)
+				seen[ev.Type]++
+			}
+			require.Equal(t, 1, seen["ExecutionStarted"], "%s: history %v", name, seen)
+			require.Equal(t, 1, seen["ExecutionSucceeded"]+seen["ExecutionFailed"], "%s: history %v", name, seen)
+		}
+	}
+	return mismatches
+}
+
+func TestEngineMatchesInProcessRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 1, 0, 0, 0)
+	execs := runAll(t, h, 2)
+	require.Zero(t, checkResults(t, h, execs))
+}
+
+// TestFaultInjection runs many executions while the harness delivers
+// messages twice, reorders them and kills the worker at every point
+// between load, task call, commit, send and acknowledge.
+func TestFaultInjection(t *testing.T) {
+	t.Parallel()
+	n := 20
+	if testing.Short() {
+		n = 3
+	}
+	h := newHarness(t, 42, 0.3, 0.15, 0.5)
+	execs := runAll(t, h, n)
+	mism := checkResults(t, h, execs)
+	total := 0
+	for _, a := range execs {
+		total += len(a)
+	}
+	t.Logf("fault injection: executions=%d injected_crashes=%d duplicate_deliveries=%d mismatches=%d", total, h.crashes, h.dups, mism)
+	require.Zero(t, mism)
+}
+
+func TestStopAndDuplicateStart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 7, 0, 0, 0)
+	ctx := context.Background()
+	arn := createMachine(t, h.st, "w", workflows["wait-year"].def)
+	rec, err := h.eng.Start(ctx, &engine.StartParams{StateMachineARN: arn, Name: "x", Input: `{}`})
+	require.NoError(t, err)
+	again, err := h.eng.Start(ctx, &engine.StartParams{StateMachineARN: arn, Name: "x", Input: `{}`})
+	require.NoError(t, err)
+	require.Equal(t, rec.ARN, again.ARN)
+	_, err = h.eng.Start(ctx, &engine.StartParams{StateMachineARN: arn, Name: "x", Input: `{"other":1}`})
+	require.ErrorIs(t, err, store.ErrAlreadyExists)
+	stopped, err := h.eng.Stop(ctx, &engine.StopParams{ExecutionARN: rec.ARN, Error: "E", Cause: "C"})
+	require.NoError(t, err)
+	require.Equal(t, store.StatusAborted, stopped.Status)
+	_, err = h.eng.Stop(ctx, &engine.StopParams{ExecutionARN: rec.ARN})
+	require.ErrorIs(t, err, engine.ErrNotRunning)
+	require.ErrorIs(t, h.eng.SendTaskSuccess(ctx, "nope", `{}`), engine.ErrTaskDoesNotExist)
+}
