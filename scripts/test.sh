@@ -11,7 +11,7 @@
 #   5. every benchmark once
 #   6. the conformance corpus in ../shared/conformance (skipped if absent)
 #
-# Knobs: TEST_TIMEOUT (go test -timeout, default 15m), FUZZ_BUDGET (default
+# Knobs: TEST_TIMEOUT (go test -timeout, default 10m), FUZZ_BUDGET (default
 # 120), CONFORMANCE_STRICT=1 to fail when a conformance case fails.
 set -euo pipefail
 
@@ -19,8 +19,18 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 die() { echo "test.sh: $*" >&2; exit 1; }
 
+# Test steps keep going after a failure, so one run reports every broken
+# tier; the script fails at the end if any did.
+failed=()
+try() {
+  if ! "$@"; then
+    failed+=("$*")
+    echo "FAILED: $*"
+  fi
+}
+
 rie_version=v0.0.0-20261030222936-bef5c4ba774d
-test_timeout=${TEST_TIMEOUT:-15m}
+test_timeout=${TEST_TIMEOUT:-10m}
 fuzz_budget=${FUZZ_BUDGET:-120}
 started=$SECONDS
 
@@ -41,7 +51,7 @@ fi
 
 step "checking statemachines/*.asl.json with asl-validator"
 for f in statemachines/*.asl.json; do
-  npx --no-install asl-validator --json-path "$f"
+  try npx --no-install asl-validator --json-path "$f"
 done
 
 step "installing the Lambda runtime interface emulator"
@@ -60,7 +70,7 @@ eval "$(scripts/localaws.sh env)"
 env | grep -E '^AWS_(ENDPOINT_URL_|REGION)' | sort
 
 step "go test -race ./..."
-go test -race -timeout "$test_timeout" ./...
+try go test -race -timeout "$test_timeout" ./...
 
 step "fuzzing (${fuzz_budget}s in all)"
 # `go test -list` prints each package's matching names, then its "ok" line.
@@ -85,12 +95,12 @@ else
   for t in "${targets[@]}"; do
     read -r pkg name <<<"$t"
     echo "--- $name in $pkg (${per}s)"
-    go test -run '^$' -fuzz "^${name}\$" -fuzztime "${per}s" "$pkg"
+    try go test -run '^$' -fuzz "^${name}\$" -fuzztime "${per}s" "$pkg"
   done
 fi
 
 step "benchmarks, each once"
-go test -run '^$' -bench . -benchtime 1x ./...
+try go test -run '^$' -bench . -benchtime 1x ./...
 
 step "conformance"
 if [ ! -x ../shared/conformance/run ]; then
@@ -98,10 +108,15 @@ if [ ! -x ../shared/conformance/run ]; then
 elif [ ! -d cmd/stepwise ]; then
   echo "SKIPPED: ./cmd/stepwise does not exist yet"
 elif [ "${CONFORMANCE_STRICT:-0}" = 1 ]; then
-  make --no-print-directory conformance
+  try make --no-print-directory conformance
 else
   make --no-print-directory conformance ||
     echo "conformance: some cases fail (listed above); set CONFORMANCE_STRICT=1 to make that fatal"
 fi
 
+if [ "${#failed[@]}" -gt 0 ]; then
+  step "FAILED after $((SECONDS - started))s:"
+  printf '  %s\n' "${failed[@]}"
+  exit 1
+fi
 step "all tests passed in $((SECONDS - started))s"
