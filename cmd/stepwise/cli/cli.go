@@ -19,6 +19,7 @@ Usage:
 Commands:
   run        run one execution in-process and print its result as JSON
   validate   check definitions and report every problem
+  graph      draw a definition as SVG or DOT
 
 Run "stepwise <command> --help" for a command's flags.
 `
@@ -34,6 +35,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return Run(ctx, args[1:], stdin, stdout, stderr)
 	case "validate":
 		return Validate(ctx, args[1:], stdout, stderr)
+	case "graph":
+		return Graph(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
