@@ -171,7 +171,7 @@ func (r *run) wait() (Effect, error) {
 			if !ok || !value.IsNumber(v) || n < 0 {
 				return r.failThread(r.runtimeErr(asl.StatesQueryEvaluationError, fmt.Sprintf("The Seconds field must be a non-negative integer, but was: %s", value.MustString(v))))
 			}
-			due = r.env.Now.Add(time.Duration(n) * time.Second)
+			due = afterSeconds(r.env.Now, n)
 		case st.Timestamp.Set:
 			v := st.Timestamp.Literal
 			if st.Timestamp.Expr != nil {
@@ -227,10 +227,10 @@ func (r *run) wait() (Effect, error) {
 			if n < 0 {
 				return r.failThread(r.runtimeErr(asl.StatesRuntime, fmt.Sprintf("The SecondsPath parameter references a negative value: %s == %s", st.Seconds.Path.String(), plain(v))))
 			}
-			due = r.env.Now.Add(time.Duration(n) * time.Second)
+			due = afterSeconds(r.env.Now, n)
 		case st.Seconds.Set:
 			n, _ := value.ToInt(st.Seconds.Literal)
-			due = r.env.Now.Add(time.Duration(n) * time.Second)
+			due = afterSeconds(r.env.Now, n)
 		case st.Timestamp.Set && st.Timestamp.Path != nil:
 			v, err := r.resolve(st.Timestamp.Path, eff)
 			if err != nil {
@@ -257,6 +257,15 @@ func (r *run) wait() (Effect, error) {
 	th.Phase = PhaseTimer
 	th.Due = due
 	return Effect{Kind: Sleep, Due: due}, nil
+}
+
+// afterSeconds returns t plus n seconds, saturating beyond time.Duration's
+// range (about 292 years) instead of overflowing into the past.
+func afterSeconds(t time.Time, n int64) time.Time {
+	if n > int64(math.MaxInt64/time.Second) {
+		return t.Add(time.Duration(math.MaxInt64))
+	}
+	return t.Add(time.Duration(n) * time.Second)
 }
 
 // plain renders a value the way AWS's Java messages do: strings bare.
