@@ -45,7 +45,7 @@ func (t *randomTasks) Invoke(_ context.Context, req *interp.TaskRequest) (any, *
 
 // checkRun runs def with input and checks that the run ends (by itself or
 // at the budget), without a panic or an internal error, with a coherent
-// history.
+// history (ids in order, time never going back).
 func checkRun(t *testing.T, def, input []byte, seed uint64) {
 	sm, err := asl.Parse(def)
 	if err != nil {
@@ -57,6 +57,7 @@ func checkRun(t *testing.T, def, input []byte, seed uint64) {
 	}
 	m := interp.NewMachine(sm)
 	var lastID int64
+	var lastTime time.Time
 	var events int
 	var bad string
 	emit := func(e *interp.Event) {
@@ -64,7 +65,10 @@ func checkRun(t *testing.T, def, input []byte, seed uint64) {
 		if bad == "" && (e.ID != lastID+1 || e.PreviousEventID >= e.ID || e.PreviousEventID < 0) {
 			bad = fmt.Sprintf("event %s: id %d after %d, previousEventId %d", e.Type, e.ID, lastID, e.PreviousEventID)
 		}
-		lastID = e.ID
+		if bad == "" && e.Timestamp.Before(lastTime) {
+			bad = fmt.Sprintf("event %s (id %d): time went back from %v to %v", e.Type, e.ID, lastTime, e.Timestamp)
+		}
+		lastID, lastTime = e.ID, e.Timestamp
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), fuzzBudget)
 	defer cancel()
@@ -187,7 +191,11 @@ func genDef(prog []byte) []byte {
 			s = fmt.Sprintf(`"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":%d,"Next":%q},{"Variable":%q,"IsPresent":true,"Next":%q}],"Default":%q`,
 				next()%50, any(), path(), any(), name(min(i+1, n-1)))
 		case 3:
-			s = fmt.Sprintf(`"Type":"Wait","Seconds":%d,%s`, next()*1000, trans(i))
+			if next()%2 == 0 {
+				s = fmt.Sprintf(`"Type":"Wait","Seconds":%d,%s`, next()*1000, trans(i))
+			} else {
+				s = fmt.Sprintf(`"Type":"Wait","SecondsPath":"$.i",%s`, trans(i))
+			}
 		case 4:
 			s = fmt.Sprintf(`"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"x.$":%q},"ResultSelector":{"p.$":"$.Payload"},%s,%s,%s`,
 				path(), retry(), catch(), trans(i))
@@ -215,6 +223,7 @@ func FuzzRunGenerated(f *testing.F) {
 	f.Add([]byte{8, 2, 5, 4, 4, 1, 1, 3, 0, 7, 0, 0, 8, 0, 1, 0, 6}, []byte(`{"i":1,"a":[1,2]}`), uint64(2))
 	f.Add([]byte{5, 4, 0, 2, 0, 1, 2, 3, 4, 8, 1, 0, 7, 1, 2, 3, 4, 5, 6}, []byte(`[]`), uint64(3))
 	f.Add([]byte{1, 2, 40, 0, 0, 0}, []byte(`{"i":0}`), uint64(4))
+	f.Add([]byte{0, 3, 1}, []byte(`{"i":10000000000}`), uint64(5)) // Wait SecondsPath beyond time.Duration
 	f.Fuzz(func(t *testing.T, prog, input []byte, seed uint64) {
 		checkRun(t, genDef(prog), input, seed)
 	})
