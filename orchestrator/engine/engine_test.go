@@ -122,6 +122,11 @@ func newHarness(t *testing.T, seed uint64, dup, crash, reorder float64) *harness
 	st, err := boltstore.Open("", &boltstore.Options{NoSync: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
+	return newHarnessOn(t, st, seed, dup, crash, reorder)
+}
+
+func newHarnessOn(t *testing.T, st store.Store, seed uint64, dup, crash, reorder float64) *harness {
+	var err error
 	clk := clock.NewStub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	h := &harness{t: t, st: st, clk: clk, q: memqueue.New(&memqueue.Config{Clock: clk, VisibilityTimeout: time.Second}),
 		tasks: &fakeTasks{tokens: map[string]bool{}}, rng: rand.New(rand.NewPCG(seed, seed+1)), dup: dup, crash: crash, reorder: reorder}
