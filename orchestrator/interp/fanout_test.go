@@ -237,3 +237,58 @@ func TestMapItemsOrder(t *testing.T) {
 		require.Equal(t, map[string]any{"i": json.Number(strconv.Itoa(i)), "v": json.Number(strconv.Itoa(i * 10))}, o)
 	}
 }
+
+// TestFanOutRetry checks Retry on a Parallel and on a Map: the whole
+// fan-out runs again after the backoff.
+func TestFanOutRetry(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		def        string
+		input      string
+		script     map[string][]string
+		wantStatus string
+		wantOutput string
+		wantCalls  int
+	}{
+		{
+			name: "Parallel retried after a branch failure",
+			def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,
+				"Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":1,"MaxAttempts":2}],
+				"Branches":[
+					{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},
+					{"StartAt":"Q","States":{"Q":{"Type":"Pass","Result":"q","End":true}}}]}}}`,
+			input:      `{"x":1}`,
+			script:     map[string][]string{"T": {"Flaky", "Flaky", ""}},
+			wantStatus: "SUCCEEDED",
+			wantOutput: `[{"x":1},"q"]`,
+			wantCalls:  3,
+		},
+		{
+			name: "Map retried after an iteration failure",
+			def: `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+				"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":1}],
+				"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}}}}`,
+			input:      `[1,2]`,
+			script:     map[string][]string{"T": {"", "Flaky", "", ""}},
+			wantStatus: "SUCCEEDED",
+			wantOutput: `[1,2]`,
+			wantCalls:  4,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in, err := value.Decode([]byte(tt.input))
+			require.NoError(t, err)
+			tasks := newScriptedTasks(tt.script)
+			res, err := interp.Run(t.Context(), mustParse(t, tt.def), testExecution(in), interp.RunOptions{Tasks: tasks})
+			require.NoError(t, err)
+			require.Equal(t, tt.wantStatus, res.Status, "got %+v", res.Error)
+			got, err := json.Marshal(res.Output)
+			require.NoError(t, err)
+			require.JSONEq(t, tt.wantOutput, string(got))
+			require.Equal(t, tt.wantCalls, tasks.calls["T"])
+		})
+	}
+}
