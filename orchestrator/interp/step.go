@@ -94,14 +94,15 @@ func (f *ForkRequest) Exceeded(failed, total int) bool {
 	if f.ToleratedFailureCount < 0 && f.ToleratedFailurePercentage < 0 {
 		return true
 	}
-	if f.ToleratedFailureCount >= 0 && int64(failed) <= f.ToleratedFailureCount {
-		return false
+	// With both set, exceeding either fails the Map (as AWS documents).
+	if f.ToleratedFailureCount >= 0 && int64(failed) > f.ToleratedFailureCount {
+		return true
 	}
 	if f.ToleratedFailurePercentage >= 0 && total > 0 &&
-		float64(failed)*100/float64(total) <= f.ToleratedFailurePercentage {
-		return false
+		float64(failed)*100/float64(total) > f.ToleratedFailurePercentage {
+		return true
 	}
-	return true
+	return false
 }
 
 // Step advances one thread by one event. It updates th in place and
