@@ -111,6 +111,29 @@ func TestFanOutFailures(t *testing.T) {
 			wantErr:    "States.ExceedToleratedFailureThreshold",
 		},
 		{
+			// "If you specify both values, the workflow fails when it
+			// exceeds either value." (Step Functions developer guide,
+			// "Tolerated failure threshold for Distributed Map state")
+			name:       "both set: over the count fails, though within the percentage",
+			def:        checkMap(`"ToleratedFailureCount":1,"ToleratedFailurePercentage":50`),
+			input:      `[1,-1,2,-2,3,4,5,6,7,8]`,
+			wantStatus: "FAILED",
+			wantErr:    "States.ExceedToleratedFailureThreshold",
+		},
+		{
+			name:       "both set: over the percentage fails, though within the count",
+			def:        checkMap(`"ToleratedFailureCount":5,"ToleratedFailurePercentage":10`),
+			input:      `[1,-1,2,-2,3,4,5,6,7,8]`,
+			wantStatus: "FAILED",
+			wantErr:    "States.ExceedToleratedFailureThreshold",
+		},
+		{
+			name:       "both set: within both succeeds",
+			def:        checkMap(`"ToleratedFailureCount":2,"ToleratedFailurePercentage":20`),
+			input:      `[1,-1,2,-2,3,4,5,6,7,8]`,
+			wantStatus: "SUCCEEDED",
+		},
+		{
 			name:       "a tolerated Map with no failures succeeds",
 			def:        checkMap(`"ToleratedFailureCount":0`),
 			input:      `[1,2]`,
