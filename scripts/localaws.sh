@@ -70,10 +70,6 @@ PY
 launch() {
   local name=$1 port=$2 url=$3
   shift 3
-  if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
-    echo "localaws: $name already running (pid $(cat "$dir/$name.pid"))"
-    return
-  fi
   if answers "$url"; then
     die "port $port is already in use by another process; stop it or set ${name^^}_PORT"
   fi
@@ -107,6 +103,13 @@ start() {
   [ -n "$ddb" ] || die "DynamoDB Local not found under node_modules: run npm ci"
   [ -f node_modules/aws-ses-v2-local/dist/cli.js ] || die "aws-ses-v2-local not found: run npm ci"
   mkdir -p "$dir"
+  local f
+  for f in "$dir"/*.pid; do
+    if [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && [ -f "$dir/env" ]; then
+      echo "localaws: already running (scripts/localaws.sh status); stop first to restart"
+      return
+    fi
+  done
   [ -n "${DYNAMODB_PORT:-}" ] || dynamodb_port=$(free_port "$dynamodb_port")
   [ -n "${MOTO_PORT:-}" ] || moto_port=$(free_port "$moto_port")
   [ -n "${SES_PORT:-}" ] || ses_port=$(free_port "$ses_port")
