@@ -11,6 +11,7 @@ import (
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 	"github.com/stepwise-dev/stepwise/orchestrator/jsonata"
+	"github.com/stepwise-dev/stepwise/orchestrator/jsonpath"
 )
 
 func (r *run) pass() (Effect, error) {
@@ -293,34 +294,17 @@ func ParseTimestamp(s string) (time.Time, bool) {
 
 func (r *run) task() (Effect, error) {
 	st, th := r.st, r.th
-	raw := th.Input
 	if strings.HasSuffix(st.Resource, ".waitForTaskToken") {
 		th.TaskToken = r.newToken()
 	}
-	var input any
-	if st.QueryLanguage == asl.JSONata {
-		input = raw
-		if st.Arguments != nil {
-			v, e := r.evalJSONataTemplate(st.Arguments, r.jsonataVars(raw, nil, false, nil, false), "Arguments")
-			if e != nil {
-				return r.handleError(e)
-			}
-			input = v
+	input, eff, e, retryable := r.stateInput(st.Parameters)
+	if e != nil {
+		if retryable {
+			return r.handleError(e)
 		}
-	} else {
-		eff, e := r.inputPath(raw)
-		if e != nil {
-			return r.failThread(e)
-		}
-		input = eff
-		if st.Parameters != nil {
-			if input, e = r.template(st.Parameters, eff); e != nil {
-				return r.handleError(e)
-			}
-		}
-		raw = eff
+		return r.failThread(e)
 	}
-	var e *asl.Error
+	raw := eff // TimeoutSecondsPath and HeartbeatSecondsPath read the effective input
 	if th.Timeout, e = r.numberField(st.TimeoutSeconds, raw, "TimeoutSeconds"); e != nil {
 		return r.handleError(e)
 	}
@@ -597,32 +581,44 @@ func (r *run) condition(rule *asl.ChoiceRule, vars *ataVars) (bool, *asl.Error) 
 // --- fan-out ------------------------------------------------------------
 
 func (r *run) fork() (Effect, error) {
-	st, th := r.st, r.th
-	raw := th.Input
-	var input any
-	if st.QueryLanguage == asl.JSONata {
-		input = raw
-		if st.Arguments != nil {
-			v, e := r.evalJSONataTemplate(st.Arguments, r.jsonataVars(raw, nil, false, nil, false), "Arguments")
-			if e != nil {
-				return r.handleError(e)
-			}
-			input = v
-		}
-	} else {
-		eff, e := r.inputPath(raw)
-		if e != nil {
-			return r.failThread(e)
-		}
-		input = eff
-		if st.Type == asl.TypeParallel && st.Parameters != nil {
-			if input, e = r.template(st.Parameters, eff); e != nil {
-				return r.handleError(e)
-			}
-		}
+	var params *jsonpath.Template
+	if r.st.Type == asl.TypeParallel {
+		params = r.st.Parameters // a Map's Parameters is its ItemSelector
 	}
-	th.TaskInput = input
+	input, _, e, retryable := r.stateInput(params)
+	if e != nil {
+		if retryable {
+			return r.handleError(e)
+		}
+		return r.failThread(e)
+	}
+	r.th.TaskInput = input
 	return r.startChildren()
+}
+
+// stateInput computes the effective input of a Task, Parallel or Map:
+// Arguments in JSONata; InputPath then params in JSONPath. eff is the
+// input after InputPath (the raw input in JSONata). An error of InputPath
+// is not retryable (States.Runtime fails the thread); the others go
+// through Retry and Catch.
+func (r *run) stateInput(params *jsonpath.Template) (input, eff any, e *asl.Error, retryable bool) {
+	st, raw := r.st, r.th.Input
+	if st.QueryLanguage == asl.JSONata {
+		if st.Arguments == nil {
+			return raw, raw, nil, false
+		}
+		v, e := r.evalJSONataTemplate(st.Arguments, r.jsonataVars(raw, nil, false, nil, false), "Arguments")
+		return v, raw, e, true
+	}
+	eff, e = r.inputPath(raw)
+	if e != nil {
+		return nil, nil, e, false
+	}
+	if params == nil {
+		return eff, eff, nil, false
+	}
+	input, e = r.template(params, eff)
+	return input, eff, e, true
 }
 
 func (r *run) startChildren() (Effect, error) {
