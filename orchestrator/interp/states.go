@@ -406,7 +406,20 @@ func (r *run) invoke() (Effect, error) {
 	return Effect{Kind: Invoke, Task: &TaskRequest{
 		State: st.Name, Resource: st.Resource, Input: input, TaskToken: th.TaskToken,
 		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat, Attempt: attempt, Credentials: st.Credentials,
+		Execution: r.env.Exec, ThreadID: th.ID,
+		IdempotencyKey: idempotencyKey(r.env.Exec, th, attempt),
 	}}, nil
+}
+
+// idempotencyKey names one attempt of a task: the execution, the thread,
+// the state's entered event and the attempt number. Every replay of the
+// step gives the same key.
+func idempotencyKey(ex *Execution, th *Thread, attempt int) string {
+	arn := ""
+	if ex != nil {
+		arn = ex.ARN
+	}
+	return arn + "/" + th.ID + "/" + strconv.FormatInt(th.EnteredEventID, 10) + "/" + strconv.Itoa(attempt)
 }
 
 func regionOf(arn string) string {

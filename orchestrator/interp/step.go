@@ -69,6 +69,17 @@ type TaskRequest struct {
 	HeartbeatSeconds int64 // 0: none
 	Attempt          int
 	Credentials      any
+
+	// Execution is the running execution (ARN, name, state machine).
+	Execution *Execution
+	// ThreadID is the thread that runs the task ("" or "root" for the
+	// top level).
+	ThreadID string
+	// IdempotencyKey is the same for every delivery of this one attempt
+	// and differs between attempts: integrations pass it on (Lambda
+	// ClientContext, SQS deduplication id, a condition) so that a rerun
+	// after a crash changes nothing.
+	IdempotencyKey string
 }
 
 // ForkRequest describes the children of a Parallel or Map state.
