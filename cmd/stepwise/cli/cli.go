@@ -20,6 +20,7 @@ Commands:
   run        run one execution in-process and print its result as JSON
   validate   check definitions and report every problem
   graph      draw a definition as SVG or DOT
+  serve      run the Step Functions API, the worker and the console
 
 Run "stepwise <command> --help" for a command's flags.
 `
@@ -37,6 +38,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return Validate(ctx, args[1:], stdout, stderr)
 	case "graph":
 		return Graph(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return Serve(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

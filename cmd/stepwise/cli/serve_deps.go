@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/app"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+)
+
+// serveDeps are the parts of serve that depend on the task integrations and
+// the API.
+type serveDeps struct {
+	dataDir string
+	log     *slog.Logger
+	tasks   interp.TaskInvoker
+	known   func(arn string) bool
+}
+
+func newServeDeps(_ context.Context, dataDir string, log *slog.Logger) (*serveDeps, error) {
+	return &serveDeps{dataDir: dataDir, log: log}, nil
+}
+
+// substitutions fill the app's definitions: the process function and the
+// contacts table, from the environment or the local defaults.
+func (d *serveDeps) substitutions(rt *app.Runtime) map[string]string {
+	return map[string]string{
+		"ProcessFunctionArn": firstSet(os.Getenv("PROCESS_FUNCTION_ARN"),
+			"arn:aws:lambda:"+rt.Region+":"+rt.AccountID+":function:process"),
+		"ContactsTableName": firstSet(os.Getenv("CONTACTS_TABLE"), "contacts"),
+	}
+}
+
+func (d *serveDeps) mount(mux *http.ServeMux, rt *app.Runtime, sms map[string]*store.StateMachine) error {
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
+	return nil
+}
+
+func (d *serveDeps) resume(ctx context.Context, rt *app.Runtime) (int, error) { return 0, nil }
+
+func (d *serveDeps) describe() []string {
+	return []string{"outbox              " + filepath.Join(d.dataDir, "outbox") + " (sent e-mail as .eml)"}
+}
+
+func firstSet(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
