@@ -37,6 +37,13 @@ const choiceLoopDef = `{"StartAt":"Loop","States":{
 	"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)","n.$":"$.n"},"Next":"Loop"},
 	"Done":{"Type":"Succeed"}}}`
 
+// choiceLoopJSONataDef is choiceLoopDef in JSONata: a Condition and an
+// Output expression a round.
+const choiceLoopJSONataDef = `{"QueryLanguage":"JSONata","StartAt":"Loop","States":{
+	"Loop":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.i < $states.input.n %}","Next":"Inc"}],"Default":"Done"},
+	"Inc":{"Type":"Pass","Output":{"i":"{% $states.input.i + 1 %}","n":"{% $states.input.n %}"},"Next":"Loop"},
+	"Done":{"Type":"Succeed"}}}`
+
 // map3Def runs 3 Pass states for each item of $.items (an object input:
 // aws-local-stepfunctions' CLI takes a top-level array for many inputs).
 const map3Def = `{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","End":true,
@@ -114,6 +121,11 @@ func BenchmarkPassChain100History(b *testing.B) {
 // BenchmarkChoiceLoop counts to 1,000 with a Choice loop and
 // States.MathAdd (goal: at least 500,000 transitions/s).
 func BenchmarkChoiceLoop(b *testing.B) { benchRun(b, choiceLoopDef, `{"i":0,"n":1000}`) }
+
+// BenchmarkChoiceLoopJSONata is BenchmarkChoiceLoop in JSONata (no goal).
+func BenchmarkChoiceLoopJSONata(b *testing.B) {
+	benchRun(b, choiceLoopJSONataDef, `{"i":0,"n":1000}`)
+}
 
 // BenchmarkMap1000x3 runs a Map over 1,000 items with 3 Pass states each
 // (goal: at most 6 ms per run).

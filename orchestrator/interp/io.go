@@ -71,10 +71,23 @@ func (r *run) lookupVar(name string) (any, bool) {
 	return v, ok
 }
 
-// pathEnv is the JSONPath environment with input as "$".
+// pathEnv is the JSONPath environment with input as "$". The context
+// object is built only when a path of the template reads "$$". The
+// environment is the run's own, reused by each template of the step (a
+// template's evaluation never starts another).
 func (r *run) pathEnv(input any) *jsonpath.Env {
-	return &jsonpath.Env{Input: input, Context: r.contextObject(), Var: r.lookupVar, Rand: r.env.Rand}
+	pe := &r.penv
+	if pe.Var == nil {
+		pe.Var = r.lookupVar
+		pe.ContextFunc = r.contextAny
+	}
+	pe.Input = input
+	pe.Context = nil // r.th may differ between templates (itemInput)
+	pe.Rand = r.env.Rand
+	return pe
 }
+
+func (r *run) contextAny() any { return r.contextObject() }
 
 // evalErr converts an evaluation error of jsonpath, intrinsic or jsonata
 // into a state-machine error of the current state.
@@ -211,14 +224,28 @@ func (r *run) setVars(newVars map[string]any) {
 }
 
 // ataVars implements jsonata.Vars: $states and the workflow variables.
+// $states (with the context object) is built the first time an
+// expression reads it.
 type ataVars struct {
-	r      *run
-	states map[string]any
+	r                 *run
+	input, result     any
+	errOut            any
+	hasResult, hasErr bool
+	states            map[string]any
 }
 
 // Lookup implements jsonata.Vars.
 func (v *ataVars) Lookup(name string) (any, bool) {
 	if name == "states" {
+		if v.states == nil {
+			v.states = map[string]any{"input": v.input, "context": v.r.contextObject()}
+			if v.hasResult {
+				v.states["result"] = v.result
+			}
+			if v.hasErr {
+				v.states["errorOutput"] = v.errOut
+			}
+		}
 		return v.states, true
 	}
 	x, ok := v.r.th.Vars[name]
@@ -233,14 +260,7 @@ func (v *ataVars) EvalOptions() jsonata.EvalOptions {
 
 // jsonataVars builds the JSONata bindings of the current state.
 func (r *run) jsonataVars(input, result any, hasResult bool, errOut any, hasErr bool) *ataVars {
-	states := map[string]any{"input": input, "context": r.contextObject()}
-	if hasResult {
-		states["result"] = result
-	}
-	if hasErr {
-		states["errorOutput"] = errOut
-	}
-	return &ataVars{r: r, states: states}
+	return &ataVars{r: r, input: input, result: result, hasResult: hasResult, errOut: errOut, hasErr: hasErr}
 }
 
 func (r *run) evalJSONataTemplate(t *jsonata.Template, vars *ataVars, field string) (any, *asl.Error) {

@@ -77,7 +77,8 @@ func (m *Machine) isIteration(path string) bool {
 }
 
 // Env is what one step runs with, besides the thread itself: the
-// execution, the time, the event id counter and where history goes.
+// execution, the time, the event id counter and where history goes. Step
+// updates it (Now aside): an Env serves one goroutine at a time.
 type Env struct {
 	Exec *Execution
 	// Now is the time of this step (from the engine's clock).
@@ -96,4 +97,7 @@ type Env struct {
 	// The context object's parts that do not change (see staticContext).
 	ctxFor         *Execution
 	ctxExec, ctxSM map[string]any
+	// scratch is the step state that Step reuses from one step to the
+	// next (an Env serves one goroutine at a time).
+	scratch *run
 }

@@ -3,10 +3,12 @@ package interp
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/jsonpath"
 )
 
 // InputKind says what happened to a thread.
@@ -128,7 +130,12 @@ func Step(m *Machine, th *Thread, in Input, env *Env) (Effect, error) {
 	if err != nil {
 		return Effect{}, err
 	}
-	r := &run{m: m, sm: sm, st: st, th: th, env: env}
+	r := env.scratch
+	if r == nil {
+		r = &run{}
+		env.scratch = r
+	}
+	r.m, r.sm, r.st, r.th, r.env = m, sm, st, th, env
 	switch in.Kind {
 	case Enter:
 		return r.enter()
@@ -158,6 +165,8 @@ type run struct {
 	st  *asl.State
 	th  *Thread
 	env *Env
+
+	penv jsonpath.Env // see pathEnv
 }
 
 func (r *run) enter() (Effect, error) {
@@ -209,8 +218,11 @@ func (r *run) runtimeErr(name, cause string) *asl.Error {
 // moves to next, or ends the thread.
 func (r *run) exit(output any, next string) (Effect, error) {
 	th, st := r.th, r.st
-	if value.SizeExceeds(output, r.maxPayload()) {
-		return r.failThread(&asl.Error{Name: asl.StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)})
+	if !sameComposite(output, th.sized) {
+		if value.SizeExceeds(output, r.maxPayload()) {
+			return r.failThread(&asl.Error{Name: asl.StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)})
+		}
+		th.sized = output
 	}
 	r.env.emit(th, stateEvents[st.Type].exited, "stateExitedEventDetails", func() map[string]any {
 		return map[string]any{"name": st.Name, "output": payload(output), "outputDetails": map[string]any{"truncated": false}}
@@ -233,6 +245,20 @@ func (r *run) transition(output any, next string) (Effect, error) {
 	th.State = next
 	th.Input = output
 	return Effect{Kind: Continue}, nil
+}
+
+// sameComposite reports whether a and b are the same object or array (not
+// equal ones: the same map, or slices of one backing array and length).
+func sameComposite(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && x != nil && y != nil && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) > 0 && len(x) == len(y) && &x[0] == &y[0]
+	}
+	return false
 }
 
 // endEvents emits the events of a thread's end: the execution's for the

@@ -85,6 +85,11 @@ type Thread struct {
 	// Set when the thread ends.
 	Output any        `json:"output,omitempty"`
 	Error  *asl.Error `json:"error,omitempty"`
+
+	// sized is the last state output that passed the payload limit: a
+	// state that passes it on unchanged (Choice, a plain Pass) need not
+	// walk it again. Values are never changed in place.
+	sized any
 }
 
 // ChildResult is how one child thread ended.

@@ -10,6 +10,11 @@ type Env struct {
 	Input any
 	// Context is the context object, "$$".
 	Context any
+	// ContextFunc, when Context is nil, builds the context object the
+	// first time a path of this Env needs "$$"; the result is kept in
+	// Context. It lets a caller skip building "$$" for the many
+	// templates that never mention it.
+	ContextFunc func() any
 	// Var returns the value of the variable "$name"; nil means that no
 	// variable is defined.
 	Var func(name string) (any, bool)
@@ -17,6 +22,8 @@ type Env struct {
 	// States.MathRandom; nil means crypto/rand. The interpreter passes a
 	// deterministic reader so that a step can be replayed.
 	Rand io.Reader
+
+	call callEnv // what intrinsic calls evaluate against (see tnode.eval)
 }
 
 // Resolve evaluates p against the root of env that p names.
@@ -32,6 +39,9 @@ func (e *Env) Resolve(p *Path) (any, error) {
 func (e *Env) doc(p *Path) (any, error) {
 	switch p.root {
 	case RootContext:
+		if e.Context == nil && e.ContextFunc != nil {
+			e.Context = e.ContextFunc()
+		}
 		return e.Context, nil
 	case RootVariable:
 		if e.Var != nil {

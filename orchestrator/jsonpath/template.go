@@ -177,7 +177,11 @@ func (n *tnode) eval(env *Env) (any, error) {
 	case tPath:
 		return resolveField(env, n.path, n.field)
 	case tCall:
-		v, err := n.call.Eval(&callEnv{env: env, paths: n.paths, field: n.field})
+		// The Env's own callEnv, set for this call: no allocation, and
+		// calls never start a template evaluation of their own.
+		ce := &env.call
+		*ce = callEnv{env: env, paths: n.paths, field: n.field}
+		v, err := n.call.Eval(ce)
 		if err != nil {
 			var ie *intrinsic.Error
 			if errors.As(err, &ie) {

@@ -220,3 +220,42 @@ func BenchmarkTemplate(b *testing.B) {
 		}
 	}
 }
+
+// TestTemplateContextFunc checks that "$$" is built only for a template
+// that reads it, once per Env, and that a missing "$$" path still reports
+// the built context object.
+func TestTemplateContextFunc(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		tpl       string
+		want      string
+		wantCalls int
+		wantErr   string
+	}{
+		{"no context", `{"x.$":"$.a","y.$":"States.MathAdd($.a, 1)"}`, `{"x":1,"y":2}`, 0, ""},
+		{"path", `{"id.$":"$$.Execution.Id"}`, `{"id":"arn:exec"}`, 1, ""},
+		{"twice", `{"id.$":"$$.Execution.Id","f.$":"States.Format('{}', $$.Execution.Id)"}`, `{"f":"arn:exec","id":"arn:exec"}`, 1, ""},
+		{"missing", `{"id.$":"$$.Nope"}`, "", 1, `The JSONPath '$$.Nope' specified for the field 'id.$' could not be found in the input '{"Execution":{"Id":"arn:exec"}}'`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tpl, err := jsonpath.CompileTemplate(decode(t, tt.tpl))
+			require.NoError(t, err)
+			calls := 0
+			env := &jsonpath.Env{Input: decode(t, `{"a":1}`), ContextFunc: func() any {
+				calls++
+				return decode(t, `{"Execution":{"Id":"arn:exec"}}`)
+			}}
+			got, err := tpl.Eval(env)
+			require.Equal(t, tt.wantCalls, calls, "ContextFunc calls")
+			if tt.wantErr != "" {
+				require.EqualError(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.JSONEq(t, tt.want, value.MustString(got))
+		})
+	}
+}
