@@ -15,7 +15,8 @@ import (
 //     (this wins over any other failed condition);
 //   - ErrConflict if a thread's stored Seq is not its ExpectSeq, if
 //     ExecutionUpdate is set and the execution is missing or not RUNNING, if
-//     an event key, a token or a child result exists already;
+//     an event key, a token, a child result or an activity task exists
+//     already;
 //   - ErrTooLarge if the commit breaks MaxCommitItems, MaxCommitBytes or
 //     MaxRecordBytes.
 //
@@ -41,6 +42,13 @@ type CommitParams struct {
 	TokensDelete []string
 	// ChildResults are the child results to record.
 	ChildResults []ChildResultWrite
+	// ActivityTasks are the activity tasks to add; their ExecutionARN must
+	// be ExecutionARN. If a task with the same activity and Key exists,
+	// the Commit fails with ErrConflict.
+	ActivityTasks []ActivityTask
+	// ActivityTasksDelete are the waiting activity tasks to remove;
+	// missing ones are ignored.
+	ActivityTasksDelete []ActivityTaskDelete
 	// ExpiresAt, when not zero, is when an implementation may delete the
 	// records this commit writes (dynamostore: the TTL attribute). The
 	// engine sets it on the commits it wants retained for a limited time.
@@ -50,7 +58,8 @@ type CommitParams struct {
 // Items returns the number of items the commit writes or deletes, as
 // counted against MaxCommitItems: an execution counts as two.
 func (p *CommitParams) Items() int {
-	n := len(p.Threads) + len(p.Events) + len(p.TokensPut) + len(p.TokensDelete) + len(p.ChildResults)
+	n := len(p.Threads) + len(p.Events) + len(p.TokensPut) + len(p.TokensDelete) + len(p.ChildResults) +
+		len(p.ActivityTasks) + len(p.ActivityTasksDelete)
 	if p.ExecutionCreate != nil || p.ExecutionUpdate != nil {
 		n += 2
 	}
@@ -176,6 +185,9 @@ func (p *CommitParams) Validate() error {
 			return err
 		}
 	}
+	if err := p.validateActivityTasks(record); err != nil {
+		return err
+	}
 	if total > MaxCommitBytes {
 		return fmt.Errorf("validating commit: %d bytes, more than %d: %w", total, MaxCommitBytes, ErrTooLarge)
 	}
@@ -198,5 +210,48 @@ func (p *CommitParams) keys() []string {
 	for _, c := range p.ChildResults {
 		keys = append(keys, c.ParentThreadID)
 	}
+	for _, a := range p.ActivityTasks {
+		keys = append(keys, a.ActivityARN, a.Key, a.Token, a.ThreadID)
+	}
+	for _, a := range p.ActivityTasksDelete {
+		keys = append(keys, a.ActivityARN, a.Key)
+	}
 	return keys
+}
+
+// validateActivityTasks checks the activity tasks put and deleted; record
+// counts a record's size against the limits.
+func (p *CommitParams) validateActivityTasks(record func(what string, size int) error) error {
+	seen := make(map[string]bool, len(p.ActivityTasks)+len(p.ActivityTasksDelete))
+	check := func(arn, key string) error {
+		if arn == "" || key == "" || strings.ContainsRune(arn, 0) || strings.ContainsRune(key, 0) {
+			return fmt.Errorf("validating commit: activity task %q/%q: empty ARN or key, or NUL", arn, key)
+		}
+		k := arn + "\x00" + key
+		if seen[k] {
+			return fmt.Errorf("validating commit: activity task %q/%q written twice", arn, key)
+		}
+		seen[k] = true
+		return nil
+	}
+	for _, a := range p.ActivityTasks {
+		if err := check(a.ActivityARN, a.Key); err != nil {
+			return err
+		}
+		if a.Token == "" {
+			return fmt.Errorf("validating commit: activity task %q/%q has no token", a.ActivityARN, a.Key)
+		}
+		if a.ExecutionARN != p.ExecutionARN {
+			return fmt.Errorf("validating commit: activity task's ExecutionARN %q is not ExecutionARN %q", a.ExecutionARN, p.ExecutionARN)
+		}
+		if err := record("activity task", len(a.Input)+len(a.Data)); err != nil {
+			return err
+		}
+	}
+	for _, a := range p.ActivityTasksDelete {
+		if err := check(a.ActivityARN, a.Key); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -47,6 +47,12 @@ func TestCommitParamsValidate(t *testing.T) {
 		{"EventTwice", store.CommitParams{ExecutionARN: arn, Events: []store.EventWrite{{Key: "a"}, {Key: "a"}}}, `validating commit: event "a" written twice`, false},
 		{"TokenPutAndDelete", store.CommitParams{ExecutionARN: arn, TokensPut: []store.Token{{Token: "t", ExecutionARN: arn}}, TokensDelete: []string{"t"}}, `validating commit: token "t" is empty or repeated`, false},
 		{"ChildTwice", store.CommitParams{ExecutionARN: arn, ChildResults: []store.ChildResultWrite{{ParentThreadID: "p", Index: 1}, {ParentThreadID: "p", Index: 1}}}, `validating commit: child result "p"/1 written twice`, false},
+		{"ActivityTask", store.CommitParams{ExecutionARN: arn, ActivityTasks: []store.ActivityTask{{ActivityARN: "a", Key: "k", Token: "t", ExecutionARN: arn}}}, "", false},
+		{"ActivityTaskOtherExecution", store.CommitParams{ExecutionARN: arn, ActivityTasks: []store.ActivityTask{{ActivityARN: "a", Key: "k", Token: "t", ExecutionARN: "x"}}}, `validating commit: activity task's ExecutionARN "x" is not ExecutionARN "` + arn + `"`, false},
+		{"ActivityTaskNoToken", store.CommitParams{ExecutionARN: arn, ActivityTasks: []store.ActivityTask{{ActivityARN: "a", Key: "k", ExecutionARN: arn}}}, `validating commit: activity task "a"/"k" has no token`, false},
+		{"ActivityTaskPutAndDelete", store.CommitParams{ExecutionARN: arn, ActivityTasks: []store.ActivityTask{{ActivityARN: "a", Key: "k", Token: "t", ExecutionARN: arn}}, ActivityTasksDelete: []store.ActivityTaskDelete{{ActivityARN: "a", Key: "k"}}}, `validating commit: activity task "a"/"k" written twice`, false},
+		{"ActivityTaskEmptyKey", store.CommitParams{ExecutionARN: arn, ActivityTasksDelete: []store.ActivityTaskDelete{{ActivityARN: "a"}}}, `validating commit: activity task "a"/"": empty ARN or key, or NUL`, false},
+		{"ActivityTaskTooLarge", store.CommitParams{ExecutionARN: arn, ActivityTasks: []store.ActivityTask{{ActivityARN: "a", Key: "k", Token: "t", ExecutionARN: arn, Input: strings.Repeat("x", store.MaxRecordBytes), Data: []byte{1}}}}, "validating commit: activity task has 393217 bytes, more than 393216: store: too large", true},
 		{"ChildNegative", store.CommitParams{ExecutionARN: arn, ChildResults: []store.ChildResultWrite{{ParentThreadID: "p", Index: -1}}}, `validating commit: child result "p"/-1: empty parent, NUL or negative index`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,14 +35,15 @@ var (
 const (
 	// MaxCommitItems is the largest number of items one Commit may write
 	// or delete (CommitParams.Items): threads + events + tokens put and
-	// deleted + child results + 2 for an execution created or updated
-	// (dynamostore keeps its results in a second item).
+	// deleted + child results + activity tasks put and deleted + 2 for an
+	// execution created or updated (dynamostore keeps its results in a
+	// second item).
 	MaxCommitItems = 100
 
 	// MaxRecordBytes is the largest payload of one record: a thread's Data
 	// plus its Outbox, an event's Data, a token's Data, a child result's
-	// Data, an execution's Input plus Data, or its Output plus Error plus
-	// Cause.
+	// Data, an activity task's Input plus Data, an execution's Input plus
+	// Data, or its Output plus Error plus Cause.
 	MaxRecordBytes = 384 * 1024
 
 	// MaxCommitBytes is the largest total payload of one Commit, counted as
@@ -51,7 +52,8 @@ const (
 	MaxCommitBytes = 3584 * 1024
 
 	// MaxKeyBytes is the longest execution ARN, thread ID, event key, task
-	// token or parent thread ID a Commit accepts (DynamoDB keys are at most
+	// token, parent thread ID, activity ARN or activity task key a Commit
+	// accepts (DynamoDB keys are at most
 	// 2048 bytes for the partition and 1024 for the sort key).
 	MaxKeyBytes = 1000
 )
@@ -103,6 +105,11 @@ type Store interface {
 	// ChildResultList returns the recorded child results of a parent
 	// thread in Index order.
 	ChildResultList(ctx context.Context, params *ChildResultListParams) (*ChildResultListResult, error)
+
+	// ActivityTaskClaim removes the waiting task of an activity with the
+	// smallest Key and returns it, or ErrNotFound when none waits. Of
+	// concurrent claimers, each task goes to exactly one.
+	ActivityTaskClaim(ctx context.Context, params *ActivityTaskClaimParams) (*ActivityTask, error)
 
 	// Commit writes everything in params atomically, or nothing. See
 	// CommitParams for the conditions and the errors.

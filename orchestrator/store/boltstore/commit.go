@@ -80,7 +80,7 @@ func commitCheck(tx *bolt.Tx, p *store.CommitParams) error {
 			return fmt.Errorf("recording child %s/%d: %w", c.ParentThreadID, c.Index, store.ErrConflict)
 		}
 	}
-	return nil
+	return activityTasksCheck(tx, p)
 }
 
 // commitApply writes p in tx; commitCheck has passed.
@@ -135,7 +135,7 @@ func commitApply(tx *bolt.Tx, p *store.CommitParams) error {
 			return err
 		}
 	}
-	return nil
+	return activityTasksApply(tx, p)
 }
 
 // nonNil returns b, or an empty slice for nil: bbolt stores nil values as

@@ -162,6 +162,8 @@ func (s *Store) commitItems(p *store.CommitParams) (items []types.TransactWriteI
 		putBytes(m, attrData, c.Data)
 		put(m, notExists, nil)
 	}
+	deletes := s.activityTaskItems(p, put)
+	items = append(items, deletes...)
 	return items, createIndex
 }
 

@@ -26,8 +26,16 @@
 //	state machine        SM#<arn>                        META             SMS / <arn> (removed on delete)
 //	state machine rev.   SM#<arn>                        REV#<rev, 20 digits> -
 //	activity             ACT#<arn>                       META             ACTS / <arn>
+//	waiting activity task ACT#<arn>                      TASK#<key>       -
 //
 // <started> is the start time in UTC, fixed width, so that it sorts.
+
+// An activity's waiting tasks share its partition, in key order (the engine
+// makes keys start with the scheduling time): ActivityTaskClaim Queries
+// the first few and deletes one with a condition that it still exists, so
+// that each task goes to exactly one worker. One activity's partition
+// takes at most 1,000 writes a second (a schedule and a claim each): the
+// natural bound of one activity's throughput.
 //
 // Why this layout, compared with DESIGN.md's (everything of an execution
 // under EXEC#<arn>):

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"History", historyTests},
 		{"Token", tokenTests},
 		{"ChildResult", childResultTests},
+		{"ActivityTask", activityTaskTests},
 		{"Limits", limitTests},
 	}
 	for _, g := range groups {
