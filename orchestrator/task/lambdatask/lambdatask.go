@@ -121,7 +121,7 @@ type params struct {
 func (i *Integration) invokeOptimized(ctx context.Context, req *interp.TaskRequest) (any, *asl.Error, error) {
 	args, ok := req.Input.(map[string]any)
 	if !ok {
-		return nil, paramsError(req.Input, "The value for the field 'Parameters' must be an OBJECT, not "+value.TypeName(req.Input)), nil
+		return nil, awserr.Params(req.Input, "The value for the field 'Parameters' must be an OBJECT, not "+value.TypeName(req.Input)), nil
 	}
 	rest := make(map[string]any, len(args))
 	for k, v := range args {
@@ -131,15 +131,15 @@ func (i *Integration) invokeOptimized(ctx context.Context, req *interp.TaskReque
 	}
 	var p params
 	if err := sdkjson.Decode(rest, &p); err != nil {
-		return nil, paramsError(args, err.Error()), nil
+		return nil, awserr.Params(args, err.Error()), nil
 	}
 	if p.FunctionName == nil {
-		return nil, paramsError(args, "The field 'FunctionName' is required"), nil
+		return nil, awserr.Params(args, "The field 'FunctionName' is required"), nil
 	}
 	switch p.InvocationType {
 	case "", "RequestResponse", "Event", "DryRun":
 	default:
-		return nil, paramsError(args, fmt.Sprintf("The value for the field 'InvocationType' must be one of RequestResponse, Event, DryRun, not %q", p.InvocationType)), nil
+		return nil, awserr.Params(args, fmt.Sprintf("The value for the field 'InvocationType' must be one of RequestResponse, Event, DryRun, not %q", p.InvocationType)), nil
 	}
 	in := &lambda.InvokeInput{
 		FunctionName:   p.FunctionName,
@@ -177,12 +177,6 @@ func (i *Integration) invokeOptimized(ctx context.Context, req *interp.TaskReque
 	}
 	httpmeta.Add(result, out.ResultMetadata)
 	return result, nil, nil
-}
-
-// paramsError is the error of Arguments that cannot make a request.
-func paramsError(args any, problem string) *asl.Error {
-	return &asl.Error{Name: asl.StatesRuntime, Cause: fmt.Sprintf(
-		"The Parameters '%s' could not be used to start the Task: [%s]", value.MustString(args), problem)}
 }
 
 // parsePayload returns a payload parsed from JSON, or its text when it is

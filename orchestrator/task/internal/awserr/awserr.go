@@ -31,6 +31,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 )
 
 // Style is how Step Functions names one service's errors.
@@ -147,4 +148,12 @@ func Generic(code, message string, status int, requestID string) error {
 func (s Style) Fail(ctx context.Context, err error) (any, *asl.Error, error) {
 	e, err := s.StateError(ctx, err)
 	return nil, e, err
+}
+
+// Params is the state error of Arguments that cannot make a request (a
+// missing or mistyped field): States.Runtime, naming the Arguments and the
+// problem.
+func Params(args any, problem string) *asl.Error {
+	return &asl.Error{Name: asl.StatesRuntime, Cause: fmt.Sprintf(
+		"The Parameters '%s' could not be used to start the Task: [%s]", value.MustString(args), problem)}
 }
