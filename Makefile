@@ -71,11 +71,15 @@ localaws-stop: ## Stop the servers localaws-start started.
 
 # SAM (template.yaml, BuildMethod: makefile) calls build-<LogicalId> with
 # ARTIFACTS_DIR set; each writes one bootstrap for provided.al2023 on arm64.
+# The definitions are embedded in the binaries (package statemachines); the
+# copies in statemachines/ show what is deployed.
 .PHONY: build-ApiFunction build-WorkerFunction build-ProcessFunction
-build-ApiFunction: ## SAM: build functions/api into $(ARTIFACTS_DIR)/bootstrap.
+build-ApiFunction: ## SAM: build functions/api into $(ARTIFACTS_DIR)/bootstrap (+ statemachines/).
 	$(LAMBDA_FLAGS) $(GO) build -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
-build-WorkerFunction: ## SAM: build functions/worker into $(ARTIFACTS_DIR)/bootstrap.
+	mkdir -p $(ARTIFACTS_DIR)/statemachines && cp statemachines/*.asl.json $(ARTIFACTS_DIR)/statemachines/
+build-WorkerFunction: ## SAM: build functions/worker into $(ARTIFACTS_DIR)/bootstrap (+ statemachines/).
 	$(LAMBDA_FLAGS) $(GO) build -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap ./functions/worker
+	mkdir -p $(ARTIFACTS_DIR)/statemachines && cp statemachines/*.asl.json $(ARTIFACTS_DIR)/statemachines/
 build-ProcessFunction: ## SAM: build functions/process into $(ARTIFACTS_DIR)/bootstrap.
 	$(LAMBDA_FLAGS) $(GO) build -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap ./functions/process
 
