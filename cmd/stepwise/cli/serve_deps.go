@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/stepwise-dev/stepwise/functions/api/contact"
+	"github.com/stepwise-dev/stepwise/orchestrator/api"
 	"github.com/stepwise-dev/stepwise/orchestrator/app"
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
@@ -36,6 +38,19 @@ func (d *serveDeps) substitutions(rt *app.Runtime) map[string]string {
 }
 
 func (d *serveDeps) mount(mux *http.ServeMux, rt *app.Runtime, sms map[string]*store.StateMachine) error {
+	sfn, err := api.New(&api.Config{Engine: rt.Engine, Region: rt.Region, AccountID: rt.AccountID,
+		KnownResource: d.known, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	std, exp := sms["contact-form"], sms["contact-form-express"]
+	form, err := contact.New(&contact.Config{Engine: rt.Engine, StandardARN: std.ARN, ExpressARN: exp.ARN, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	mux.Handle("POST /{$}", sfn)
+	mux.Handle("/contact", form)
+	mux.Handle("/contact/", form)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})
