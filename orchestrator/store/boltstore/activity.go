@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
 // ActivityCreate implements store.Store.
 func (s *Store) ActivityCreate(ctx context.Context, params *store.ActivityCreateParams) (*store.Activity, error) {
 	a := &store.Activity{ARN: params.ARN, Name: params.Name, CreatedAt: utc(params.CreatedAt)}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *txn) error {
 		b := tx.Bucket(bucketActivity)
 		if b.Get([]byte(params.ARN)) != nil {
 			return store.ErrAlreadyExists
@@ -29,7 +27,7 @@ func (s *Store) ActivityCreate(ctx context.Context, params *store.ActivityCreate
 // ActivityGet implements store.Store.
 func (s *Store) ActivityGet(ctx context.Context, params *store.ActivityGetParams) (*store.Activity, error) {
 	var a store.Activity
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketActivity), []byte(params.ARN), &a)
 		if err == nil && !found {
 			err = store.ErrNotFound
@@ -47,7 +45,7 @@ func (s *Store) ActivityGet(ctx context.Context, params *store.ActivityGetParams
 func (s *Store) ActivityList(ctx context.Context, params *store.ActivityListParams) (*store.ActivityListResult, error) {
 	limit := pageSize(params.MaxResults, 1000)
 	res := &store.ActivityListResult{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		return listByKey(tx.Bucket(bucketActivity), params.NextToken, limit, &res.NextToken, func(v []byte) (bool, error) {
 			var a store.Activity
 			if err := json.Unmarshal(v, &a); err != nil {
@@ -65,7 +63,7 @@ func (s *Store) ActivityList(ctx context.Context, params *store.ActivityListPara
 
 // ActivityDelete implements store.Store.
 func (s *Store) ActivityDelete(ctx context.Context, params *store.ActivityDeleteParams) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *txn) error {
 		b := tx.Bucket(bucketActivity)
 		if b.Get([]byte(params.ARN)) == nil {
 			return store.ErrNotFound

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
@@ -16,7 +14,7 @@ import (
 var bucketActivityTask = []byte("activity_task")
 
 // activityTasksCheck verifies that the activity tasks p adds are new.
-func activityTasksCheck(tx *bolt.Tx, p *store.CommitParams) error {
+func activityTasksCheck(tx *txn, p *store.CommitParams) error {
 	b := tx.Bucket(bucketActivityTask)
 	if b == nil {
 		return nil
@@ -30,7 +28,7 @@ func activityTasksCheck(tx *bolt.Tx, p *store.CommitParams) error {
 }
 
 // activityTasksApply writes and deletes the activity tasks of p.
-func activityTasksApply(tx *bolt.Tx, p *store.CommitParams) error {
+func activityTasksApply(tx *txn, p *store.CommitParams) error {
 	if len(p.ActivityTasks) == 0 && len(p.ActivityTasksDelete) == 0 {
 		return nil
 	}
@@ -59,7 +57,7 @@ func (s *Store) ActivityTaskClaim(ctx context.Context, params *store.ActivityTas
 		return nil, err
 	}
 	var task store.ActivityTask
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *txn) error {
 		b := tx.Bucket(bucketActivityTask)
 		if b == nil {
 			return store.ErrNotFound

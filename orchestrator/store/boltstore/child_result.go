@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
@@ -29,7 +27,7 @@ func (s *Store) ChildResultList(ctx context.Context, params *store.ChildResultLi
 		startAfter = string(be64(i))
 	}
 	res := &store.ChildResultListResult{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		keys, values := scan(tx.Bucket(bucketChild).Cursor(), pre, startAfter, false, limit+1)
 		for i := range min(len(keys), limit) {
 			if len(keys[i]) != 8 {

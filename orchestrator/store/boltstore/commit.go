@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
-// Commit implements store.Store: everything in params in one transaction,
-// possibly shared with concurrent commits (see the package doc).
+// Commit implements store.Store: commitCheck, then commitApply, in one
+// write transaction, possibly in a group commit shared with concurrent
+// commits (see the package doc). The log records what commitApply wrote,
+// so a new CommitParams field needs a check and an apply here and nothing
+// for recovery.
 func (s *Store) Commit(ctx context.Context, params *store.CommitParams) error {
 	if err := params.Validate(); err != nil {
 		return err
@@ -19,10 +20,12 @@ func (s *Store) Commit(ctx context.Context, params *store.CommitParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.group.run(
-		func(tx *bolt.Tx) error { return commitCheck(tx, params) },
-		func(tx *bolt.Tx) error { return commitApply(tx, params) },
-	)
+	err := s.update(func(tx *txn) error {
+		if err := commitCheck(tx, params); err != nil {
+			return err
+		}
+		return commitApply(tx, params)
+	})
 	if err != nil {
 		return fmt.Errorf("committing to execution %s: %w", params.ExecutionARN, err)
 	}
@@ -31,7 +34,7 @@ func (s *Store) Commit(ctx context.Context, params *store.CommitParams) error {
 }
 
 // commitCheck verifies the conditions of p in tx without writing.
-func commitCheck(tx *bolt.Tx, p *store.CommitParams) error {
+func commitCheck(tx *txn, p *store.CommitParams) error {
 	arn := p.ExecutionARN
 	execs := tx.Bucket(bucketExecution)
 	if p.ExecutionCreate != nil && execs.Get([]byte(arn)) != nil {
@@ -39,7 +42,7 @@ func commitCheck(tx *bolt.Tx, p *store.CommitParams) error {
 	}
 	if p.ExecutionUpdate != nil {
 		var e store.Execution
-		found, err := getJSON(execs, []byte(arn), &e)
+		found, err := getExecution(tx, arn, &e)
 		if err != nil {
 			return err
 		}
@@ -84,7 +87,7 @@ func commitCheck(tx *bolt.Tx, p *store.CommitParams) error {
 }
 
 // commitApply writes p in tx; commitCheck has passed.
-func commitApply(tx *bolt.Tx, p *store.CommitParams) error {
+func commitApply(tx *txn, p *store.CommitParams) error {
 	arn := p.ExecutionARN
 	if c := p.ExecutionCreate; c != nil {
 		e := *c
@@ -95,7 +98,7 @@ func commitApply(tx *bolt.Tx, p *store.CommitParams) error {
 	}
 	if u := p.ExecutionUpdate; u != nil {
 		var e store.Execution
-		if _, err := getJSON(tx.Bucket(bucketExecution), []byte(arn), &e); err != nil {
+		if _, err := getExecution(tx, arn, &e); err != nil {
 			return err
 		}
 		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt = u.Status, u.Output, u.Error, u.Cause, utc(u.StoppedAt)
@@ -157,8 +160,8 @@ type executionSummary struct {
 }
 
 // putExecution writes e and its index entry.
-func putExecution(tx *bolt.Tx, e *store.Execution) error {
-	if err := putJSON(tx.Bucket(bucketExecution), []byte(e.ARN), e); err != nil {
+func putExecution(tx *txn, e *store.Execution) error {
+	if err := tx.Bucket(bucketExecution).Put([]byte(e.ARN), encodeExecution(e)); err != nil {
 		return err
 	}
 	sum := executionSummary{ARN: e.ARN, Name: e.Name, Revision: e.StateMachineRevision, Status: e.Status, StoppedAt: e.StoppedAt}

@@ -1,5 +1,5 @@
-// Package boltstore is the embedded store.Store: one file on disk, pure Go
-// (builds with CGO_ENABLED=0), for the CLI and for tests.
+// Package boltstore is the embedded store.Store: one file on disk and its
+// log, pure Go (builds with CGO_ENABLED=0), for the CLI and for tests.
 //
 // # Why bbolt
 //
@@ -8,19 +8,47 @@
 // point reads and one atomic multi-key transaction per Commit; it needs no
 // query language. bbolt gives exactly that in a small dependency
 // (modernc.org/sqlite is a ~10 MB transpiled C library), with one writer at
-// a time, readers that never block, and a commit that costs two fdatasync
-// calls (data pages, then the meta page).
+// a time and readers that never block.
 //
-// # Group commit
+// # Durability: a log in front of the file
 //
-// Concurrent Commit calls share one bbolt transaction and so one pair of
-// fdatasyncs: while a transaction is being written, new commits queue up,
-// and the next transaction applies all of them, each one's conditions
-// checked against the writes of those before it. A commit whose
-// conditions fail is left out of the transaction and gets its sentinel
-// error; the others are unaffected. A lone caller never waits for a batch
-// to fill (bbolt's own DB.Batch waits up to 10 ms). Stats reports commits
-// and transactions.
+// A bbolt commit costs two fdatasyncs (data pages, then the meta page) and
+// rewrites every page it touches. The store instead writes each commit's
+// records to an append-only log with one fdatasync, keeps them in memory,
+// and writes them into the bbolt file later, many commits at once:
+//
+//   - Write transactions (Commit and the other writes) run against the
+//     layers in memory over the file: their conditions are checked there,
+//     so that the fencing of store.Commit is exactly as before. What a
+//     transaction wrote (keys and values, after its checks passed) becomes
+//     one log record: length, CRC-32C, entries.
+//   - Group commit: concurrent write transactions share one record and one
+//     fdatasync. While one group is being synced, new writes queue up; the
+//     next group runs them all, each one's conditions checked against the
+//     writes of those before it. One that fails writes nothing and gets
+//     its error; the others are unaffected. A lone writer never waits for
+//     a group to fill, and pays exactly one fdatasync a commit.
+//   - After the sync the writes join the active layer (a B-tree) and are
+//     visible; reads look at the active layer, the layer being
+//     checkpointed, then the file.
+//   - Checkpoint: when the active layer holds Options.CheckpointBytes, it
+//     is frozen, a new log segment starts, and a goroutine writes the
+//     frozen layer into the file in one bbolt transaction (with its two
+//     fdatasyncs) that also records the last segment it covers; then the
+//     covered segments are removed. Close checkpoints everything, so a
+//     closed store is a plain bbolt file.
+//   - Open replays the segments that the last checkpoint does not cover,
+//     in order, into the file, and stops at the first incomplete or
+//     corrupt record of the last segment (a write torn by a crash: its
+//     commit never returned). Replay writes keys and values, so it is
+//     idempotent, and a new field of CommitParams needs no recovery code.
+//     A bad record before the last segment's end fails Open rather than
+//     drop acknowledged commits.
+//
+// The bbolt file itself is only ever written by durable bbolt
+// transactions, so it is as safe against power loss as bbolt is; the log
+// is what makes a commit durable before it is in the file. Stats counts
+// the commits, the group commits and every fdatasync.
 //
 // # Layout
 //
@@ -29,8 +57,10 @@
 // `exec ARN, event key`; child results `exec ARN, parent ID, index as 8
 // bytes big-endian`; executions by state machine `state machine ARN, start
 // time as 8 bytes big-endian, exec ARN` (read backwards for newest
-// first). Records are JSON, except thread checkpoints and event and child
-// bodies, which are stored as they are.
+// first). Execution records and thread checkpoints have binary encodings
+// (see encodeExecution and encodeThread); event and child bodies are
+// stored as they are; the other records are JSON. The layers in memory
+// key each entry by bucket name, NUL, key.
 //
 // CommitParams.ExpiresAt is ignored: the embedded store keeps everything.
 package boltstore

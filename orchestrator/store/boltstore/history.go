@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
@@ -15,7 +13,7 @@ func (s *Store) HistoryList(ctx context.Context, params *store.HistoryListParams
 	limit := pageSize(params.Limit, 1000)
 	pre := prefix(params.ExecutionARN)
 	res := &store.HistoryListResult{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		keys, values := scan(tx.Bucket(bucketEvent).Cursor(), pre, params.StartAfter, params.Reverse, limit+1)
 		for i := range min(len(keys), limit) {
 			res.Events = append(res.Events, store.Event{Key: string(keys[i]), Data: nilIfEmpty(values[i])})
@@ -34,7 +32,7 @@ func (s *Store) HistoryList(ctx context.Context, params *store.HistoryListParams
 // scan returns up to n keys (without pre) and values under pre, after the
 // key pre+startAfter (exclusive) when startAfter is not empty, in order
 // or in reverse. Values are valid only in the transaction.
-func scan(c *bolt.Cursor, pre []byte, startAfter string, reverse bool, n int) (keys, values [][]byte) {
+func scan(c *cursor, pre []byte, startAfter string, reverse bool, n int) (keys, values [][]byte) {
 	var k, v []byte
 	switch {
 	case !reverse && startAfter == "":

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
@@ -22,7 +20,7 @@ func revisionKey(arn string, rev int64) []byte {
 }
 
 // putRevision writes sm as the latest and as its own revision.
-func putRevision(tx *bolt.Tx, sm *store.StateMachine) error {
+func putRevision(tx *txn, sm *store.StateMachine) error {
 	if err := putJSON(tx.Bucket(bucketStateMachine), []byte(sm.ARN), &stateMachineRecord{StateMachine: *sm}); err != nil {
 		return err
 	}
@@ -35,7 +33,7 @@ func (s *Store) StateMachineCreate(ctx context.Context, params *store.StateMachi
 		ARN: params.ARN, Name: params.Name, Definition: params.Definition, Type: params.Type,
 		RoleARN: params.RoleARN, Revision: 1, CreatedAt: utc(params.CreatedAt), UpdatedAt: utc(params.CreatedAt),
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *txn) error {
 		var old stateMachineRecord
 		found, err := getJSON(tx.Bucket(bucketStateMachine), []byte(params.ARN), &old)
 		if err != nil {
@@ -58,7 +56,7 @@ func (s *Store) StateMachineCreate(ctx context.Context, params *store.StateMachi
 // StateMachineGet implements store.Store.
 func (s *Store) StateMachineGet(ctx context.Context, params *store.StateMachineGetParams) (*store.StateMachine, error) {
 	var sm store.StateMachine
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		if params.Revision > 0 {
 			found, err := getJSON(tx.Bucket(bucketRevision), revisionKey(params.ARN, params.Revision), &sm)
 			if err == nil && !found {
@@ -85,7 +83,7 @@ func (s *Store) StateMachineGet(ctx context.Context, params *store.StateMachineG
 func (s *Store) StateMachineList(ctx context.Context, params *store.StateMachineListParams) (*store.StateMachineListResult, error) {
 	limit := pageSize(params.MaxResults, 1000)
 	res := &store.StateMachineListResult{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		return listByKey(tx.Bucket(bucketStateMachine), params.NextToken, limit, &res.NextToken, func(v []byte) (bool, error) {
 			var rec stateMachineRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
@@ -108,7 +106,7 @@ func (s *Store) StateMachineList(ctx context.Context, params *store.StateMachine
 // listByKey calls add for each value of b after key startAfter, until add
 // has accepted limit values; then it sets *next to the last key accepted
 // if more keys follow.
-func listByKey(b *bolt.Bucket, startAfter string, limit int, next *string, add func(v []byte) (bool, error)) error {
+func listByKey(b *bucket, startAfter string, limit int, next *string, add func(v []byte) (bool, error)) error {
 	c := b.Cursor()
 	var k, v []byte
 	if startAfter == "" {
@@ -138,7 +136,7 @@ func listByKey(b *bolt.Bucket, startAfter string, limit int, next *string, add f
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, params *store.StateMachineUpdateParams) (*store.StateMachine, error) {
 	var sm store.StateMachine
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *txn) error {
 		var rec stateMachineRecord
 		found, err := getJSON(tx.Bucket(bucketStateMachine), []byte(params.ARN), &rec)
 		if err != nil {
@@ -169,7 +167,7 @@ func (s *Store) StateMachineUpdate(ctx context.Context, params *store.StateMachi
 
 // StateMachineDelete implements store.Store. Revisions stay readable.
 func (s *Store) StateMachineDelete(ctx context.Context, params *store.StateMachineDeleteParams) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *txn) error {
 		b := tx.Bucket(bucketStateMachine)
 		var rec stateMachineRecord
 		found, err := getJSON(b, []byte(params.ARN), &rec)

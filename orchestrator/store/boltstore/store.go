@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,94 +37,258 @@ var allBuckets = [][]byte{bucketStateMachine, bucketRevision, bucketActivity, bu
 
 // Options configure Open. The zero value is the durable default.
 type Options struct {
-	// NoSync skips fdatasync after each transaction: much faster, but a
-	// machine crash may lose or corrupt recent commits. For tests only.
+	// NoSync skips every fdatasync: much faster, but a machine crash may
+	// lose recent commits or corrupt the file. For tests only.
 	NoSync bool
 	// Timeout bounds the wait for the file lock held by another process;
 	// 0 means 5 seconds.
 	Timeout time.Duration
+	// CheckpointBytes is how many bytes of writes accumulate in memory
+	// (and in the log) before a checkpoint writes them into the file;
+	// 0 means DefaultCheckpointBytes. Memory use is up to about twice
+	// this, and reopening after a crash replays up to this much log.
+	CheckpointBytes int64
 }
+
+// DefaultCheckpointBytes is the default Options.CheckpointBytes.
+const DefaultCheckpointBytes = 64 << 20
 
 // Stats are counters since Open.
 type Stats struct {
 	// Commits is the number of successful Commit calls.
 	Commits int64
-	// Transactions is the number of write transactions of Commit calls
-	// (each costs two fdatasyncs unless NoSync).
+	// Transactions is the number of group commits that wrote: each is one
+	// log record and one fdatasync, shared by all its writes.
 	Transactions int64
+	// Syncs is the number of fdatasync (and fsync) calls since Open, of
+	// every kind: log records, new log segments and their directory, and
+	// checkpoints (bbolt's two, three when the file grew). Zero with
+	// NoSync.
+	Syncs int64
+	// Checkpoints is the number of checkpoints written into the file.
+	Checkpoints int64
 }
 
-// Store is a store.Store in one bbolt file. It is safe for concurrent use
-// within one process; bbolt locks the file against other processes.
+// Store is a store.Store in one bbolt file and its log. It is safe for
+// concurrent use within one process; bbolt locks the file against other
+// processes.
 type Store struct {
 	db     *bolt.DB
 	path   string
-	remove string // file to remove on Close (temporary stores)
-	group  groupCommitter
+	walDir string
+	remove bool // remove the files on Close (temporary stores)
+	opts   Options
+
+	group groupCommitter
+
+	// mu guards active's contents and the active and frozen pointers:
+	// readers hold it shared for a whole read transaction; the group
+	// commit leader takes it to add a batch, a checkpoint to swap layers.
+	mu         sync.RWMutex
+	active     *layer // writes since the last rotation, newest
+	activeSize int64
+	frozen     *layer // writes being checkpointed, or nil
+
+	// The group commit leader's: the log segment being written and the
+	// record buffer.
+	seg *segment
+	buf []byte
+
+	ckptMu   sync.Mutex
+	ckptDone *sync.Cond
+	flushing bool
+
+	failed atomic.Pointer[error]
 
 	commits      atomic.Int64
 	transactions atomic.Int64
+	syncs        atomic.Int64
+	checkpoints  atomic.Int64
 }
 
-// Open opens or creates the store in the file at path. An empty path opens
-// a store in a new temporary file that Close removes. opts may be nil.
+// Open opens or creates the store in the file at path, with its log in
+// the directory path + "-wal". It replays the log into the file first:
+// every commit that returned before a crash is there, and nothing of one
+// that did not. An empty path opens a store in new temporary files that
+// Close removes. opts may be nil.
 func Open(path string, opts *Options) (*Store, error) {
-	if opts == nil {
-		opts = &Options{}
-	}
 	s := &Store{}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.Timeout == 0 {
+		s.opts.Timeout = 5 * time.Second
+	}
+	if s.opts.CheckpointBytes <= 0 {
+		s.opts.CheckpointBytes = DefaultCheckpointBytes
+	}
 	if path == "" {
-		f, err := os.CreateTemp("", "stepwise-*.db")
+		dir, err := os.MkdirTemp("", "stepwise-*")
 		if err != nil {
 			return nil, fmt.Errorf("creating temporary store: %w", err)
 		}
-		path = f.Name()
-		if err := f.Close(); err != nil {
-			return nil, fmt.Errorf("creating temporary store: %w", err)
-		}
-		if err := os.Remove(path); err != nil {
-			return nil, fmt.Errorf("creating temporary store: %w", err)
-		}
-		s.remove = path
+		path = filepath.Join(dir, "store.db")
+		s.remove = true
 	}
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = 5 * time.Second
-	}
+	s.path = path
+	s.walDir = path + "-wal"
+	s.group.idle = sync.NewCond(&s.group.mu)
+	s.ckptDone = sync.NewCond(&s.ckptMu)
+	s.active = newLayer()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        timeout,
-		NoSync:         opts.NoSync,
+		Timeout:        s.opts.Timeout,
+		NoSync:         s.opts.NoSync,
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 	})
 	if err != nil {
+		s.cleanup()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+	s.db = db
+	if err := s.recover(); err != nil {
+		_ = db.Close()
+		s.cleanup()
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// recover creates the buckets, replays the log segments that the last
+// checkpoint does not cover into the file, removes them, and starts a new
+// segment.
+func (s *Store) recover() error {
+	var last uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range append(allBuckets, bucketMeta) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
+				return fmt.Errorf("creating bucket %s: %w", name, err)
 			}
+		}
+		if v := tx.Bucket(bucketMeta).Get(metaCheckpoint); len(v) == 8 {
+			last = binary.BigEndian.Uint64(v)
 		}
 		return nil
 	})
 	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("creating buckets in %s: %w", path, err)
+		return err
 	}
-	s.db = db
-	s.path = path
-	s.group.db = db
-	s.group.transactions = &s.transactions
-	return s, nil
+	created, err := mkdir(s.walDir)
+	if err != nil {
+		return err
+	}
+	if created && !s.opts.NoSync {
+		if err := syncDir(filepath.Dir(s.walDir)); err != nil {
+			return err
+		}
+	}
+	segs, err := listSegments(s.walDir)
+	if err != nil {
+		return fmt.Errorf("reading log directory: %w", err)
+	}
+	var replay []uint64
+	for _, n := range segs {
+		if n > last {
+			replay = append(replay, n)
+		}
+	}
+	if len(replay) > 0 {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			a := &applier{tx: tx}
+			for i, n := range replay {
+				file := filepath.Join(s.walDir, segmentName(n))
+				end, clean, err := readSegment(file, func(p []byte) error {
+					var err error
+					derr := decodeRecord(p, func(e entry) {
+						if err == nil {
+							err = a.apply(e)
+						}
+					})
+					return errors.Join(derr, err)
+				})
+				if err != nil {
+					return fmt.Errorf("replaying log segment %s: %w", file, err)
+				}
+				if !clean && i < len(replay)-1 {
+					// Only the segment being written at a crash may end
+					// in a torn record; earlier ones were complete and
+					// synced before the next began.
+					return fmt.Errorf("replaying log segment %s: corrupt record at offset %d", file, end)
+				}
+			}
+			last = replay[len(replay)-1]
+			return tx.Bucket(bucketMeta).Put(metaCheckpoint, binary.BigEndian.AppendUint64(nil, last))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(segs) > 0 {
+		last = max(last, segs[len(segs)-1])
+		if err := removeSegments(s.walDir, last); err != nil {
+			return fmt.Errorf("removing replayed log segments: %w", err)
+		}
+	}
+	s.seg, err = createSegment(s.walDir, last+1, s.opts.NoSync, func() {})
+	return err
 }
 
-// Close closes the file, and removes it if the store is temporary.
-func (s *Store) Close() error {
-	err := s.db.Close()
-	if s.remove != "" {
-		err = errors.Join(err, os.Remove(s.remove))
+// mkdir creates dir if it is missing and reports whether it did.
+func mkdir(dir string) (bool, error) {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, os.ErrExist) {
+		return false, nil
 	}
+	if err != nil {
+		return false, fmt.Errorf("creating log directory: %w", err)
+	}
+	return true, nil
+}
+
+// cleanup removes a temporary store's files.
+func (s *Store) cleanup() {
+	if s.remove {
+		_ = os.RemoveAll(filepath.Dir(s.path))
+	}
+}
+
+// Close checkpoints every write into the file, removes the log, and
+// closes the file; a temporary store's files are removed. Calls after
+// Close fail with ErrClosed.
+func (s *Store) Close() error {
+	g := &s.group
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil
+	}
+	g.closed = true
+	g.closedFlag.Store(true)
+	for g.running {
+		g.idle.Wait()
+	}
+	g.mu.Unlock()
+	s.waitFlush()
+	err := s.failure()
+	if err == nil && s.seg != nil {
+		var frozen *layer
+		var n uint64
+		frozen, n, err = s.rotate()
+		if err == nil {
+			err = s.flush(frozen, n)
+		}
+	}
+	if s.seg != nil {
+		_ = s.seg.f.Close()
+		if err == nil {
+			err = removeSegments(s.walDir, s.seg.n)
+		}
+	}
+	if err == nil {
+		err = os.Remove(s.walDir)
+	}
+	err = errors.Join(err, s.db.Close())
+	s.cleanup()
 	if err != nil {
 		return fmt.Errorf("closing store: %w", err)
 	}
@@ -136,7 +302,56 @@ func (s *Store) Path() string {
 
 // Stats returns counters since Open.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.commits.Load(), Transactions: s.transactions.Load()}
+	return Stats{Commits: s.commits.Load(), Transactions: s.transactions.Load(),
+		Syncs: s.syncs.Load(), Checkpoints: s.checkpoints.Load()}
+}
+
+// fail makes the store refuse writes after a failure to write the log or
+// a checkpoint: what is in memory may no longer match what a reopen would
+// find. Reopening recovers.
+func (s *Store) fail(err error) {
+	err = fmt.Errorf("boltstore: store failed, reopen it: %w", err)
+	s.failed.CompareAndSwap(nil, &err)
+}
+
+func (s *Store) failure() error {
+	if p := s.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// view runs fn in a read transaction: the layers as they are now, and the
+// file (opened when fn first needs it).
+func (s *Store) view(fn func(tx *txn) error) error {
+	if s.group.isClosed() {
+		return ErrClosed
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	layers := make([]*layer, 1, 2)
+	layers[0] = s.active
+	if s.frozen != nil {
+		layers = append(layers, s.frozen)
+	}
+	var fileErr error
+	tx := &txn{layers: layers}
+	tx.file = func() *bolt.Tx {
+		if fileErr != nil {
+			return nil
+		}
+		var t *bolt.Tx
+		t, fileErr = s.db.Begin(false)
+		return t
+	}
+	err := fn(tx)
+	if tx.fileTx != nil {
+		_ = tx.fileTx.Rollback()
+	}
+	if err == nil && fileErr != nil {
+		err = fmt.Errorf("reading %s: %w", s.path, fileErr)
+	}
+	return err
 }
 
 // key joins parts with NUL bytes.
@@ -183,7 +398,7 @@ func timeKey(t time.Time) []byte {
 	return be64(uint64(t.UnixNano()) ^ (1 << 63))
 }
 
-func getJSON(b *bolt.Bucket, k []byte, v any) (bool, error) {
+func getJSON(b *bucket, k []byte, v any) (bool, error) {
 	data := b.Get(k)
 	if data == nil {
 		return false, nil
@@ -194,7 +409,7 @@ func getJSON(b *bolt.Bucket, k []byte, v any) (bool, error) {
 	return true, nil
 }
 
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
+func putJSON(b *bucket, k []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encoding %q: %w", k, err)

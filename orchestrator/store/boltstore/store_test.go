@@ -25,6 +25,19 @@ func TestStore(t *testing.T) {
 	})
 }
 
+// TestStoreCheckpoints runs the suite with a checkpoint after every
+// group commit, so that reads merge the file, a layer being checkpointed
+// and the newest layer.
+func TestStoreCheckpoints(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := boltstore.Open("", &boltstore.Options{NoSync: true, CheckpointBytes: 1})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, s.Close()) })
+		return s
+	})
+}
+
 func TestReopen(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

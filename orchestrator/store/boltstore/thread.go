@@ -6,15 +6,13 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
 // ThreadGet implements store.Store.
 func (s *Store) ThreadGet(ctx context.Context, params *store.ThreadGetParams) (*store.Thread, error) {
 	var th *store.Thread
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		data := tx.Bucket(bucketThread).Get(key(params.ExecutionARN, params.ThreadID))
 		if data == nil {
 			return store.ErrNotFound

@@ -4,15 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
 // TokenGet implements store.Store.
 func (s *Store) TokenGet(ctx context.Context, params *store.TokenGetParams) (*store.Token, error) {
 	var t store.Token
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketToken), []byte(params.Token), &t)
 		if err == nil && !found {
 			err = store.ErrNotFound

@@ -1,0 +1,147 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/engine"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue/memqueue"
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+	"github.com/stepwise-dev/stepwise/orchestrator/store/boltstore"
+)
+
+// The embedded benchmarks run the durable engine the way `stepwise serve`
+// does: boltstore on a file with fsync on, memqueue, and a pool of worker
+// goroutines that receive, handle and acknowledge messages. A transition
+// is a state entered. scripts/bench/durable.sh runs them.
+
+// BenchmarkEmbeddedLone runs one execution of a 1,000-state Pass chain at
+// a time: every step waits for the previous one's commit, so this measures
+// the latency of a durable transition and the fsyncs each costs.
+func BenchmarkEmbeddedLone(b *testing.B) {
+	benchEmbedded(b, 1, 1000)
+}
+
+// BenchmarkEmbeddedConcurrent runs 100 executions of a 100-state Pass chain
+// at once: the store's group commit shares fsyncs between them.
+func BenchmarkEmbeddedConcurrent(b *testing.B) {
+	benchEmbedded(b, 100, 100)
+}
+
+// benchEmbeddedWorkers is the size of the worker pool.
+func benchEmbeddedWorkers() int {
+	return 16 * runtime.GOMAXPROCS(0)
+}
+
+// benchPassChain returns a definition of n Pass states in a chain.
+func benchPassChain(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"StartAt":"S0","States":{`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if i == n-1 {
+			fmt.Fprintf(&b, `"S%d":{"Type":"Pass","End":true}`, i)
+		} else {
+			fmt.Fprintf(&b, `"S%d":{"Type":"Pass","Next":"S%d"}`, i, i+1)
+		}
+	}
+	b.WriteString(`}}`)
+	return b.String()
+}
+
+// benchSyncer is what the benchmark reads from the store: boltstore's
+// counters of commits and fdatasyncs.
+type benchSyncer interface {
+	Stats() boltstore.Stats
+}
+
+func benchEmbedded(b *testing.B, executions, states int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+	require.NoError(b, err)
+	defer st.Close()
+	q := memqueue.New(&memqueue.Config{VisibilityTimeout: time.Minute})
+	eng, err := engine.New(&engine.Config{Store: st, Queue: q, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(b, err)
+	smARN := "arn:aws:states:us-east-1:123456789012:stateMachine:chain"
+	_, err = st.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: smARN, Name: "chain",
+		Definition: benchPassChain(states), Type: "STANDARD", RoleARN: "arn:aws:iam::123456789012:role/r"})
+	require.NoError(b, err)
+
+	// The worker pool, as in `stepwise serve`.
+	var handled atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
+	for range benchEmbeddedWorkers() {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				ds, err := q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1, Wait: 100 * time.Millisecond})
+				if err != nil {
+					return
+				}
+				for _, d := range ds {
+					if err := eng.HandleMessage(ctx, d.Body, d.ReceiveCount); err != nil {
+						select {
+						case errs <- err:
+						default:
+						}
+						continue
+					}
+					handled.Add(1)
+					_ = q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}})
+				}
+			}
+		})
+	}
+	defer wg.Wait()
+	defer cancel()
+
+	var stats benchSyncer = st
+	before := stats.Stats()
+	b.ResetTimer()
+	for i := range b.N {
+		arns := make([]string, executions)
+		for x := range executions {
+			ex, err := eng.Start(ctx, &engine.StartParams{StateMachineARN: smARN, Name: fmt.Sprintf("e%d-%d", i, x), Input: `{"n":1}`})
+			require.NoError(b, err)
+			arns[x] = ex.ARN
+		}
+		for _, arn := range arns {
+			for {
+				ex, err := st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
+				require.NoError(b, err)
+				if ex.Status != store.StatusRunning {
+					require.Equal(b, store.StatusSucceeded, ex.Status, "execution %s", arn)
+					break
+				}
+				select {
+				case err := <-errs:
+					b.Fatal(err)
+				case <-time.After(time.Millisecond):
+				}
+			}
+		}
+	}
+	b.StopTimer()
+	after := stats.Stats()
+	transitions := float64(b.N * executions * states)
+	b.ReportMetric(transitions/b.Elapsed().Seconds(), "transitions/s")
+	b.ReportMetric(float64(after.Syncs-before.Syncs)/transitions, "fsyncs/transition")
+	b.ReportMetric(float64(after.Commits-before.Commits)/transitions, "commits/transition")
+	b.ReportMetric(0, "ns/op")
+}

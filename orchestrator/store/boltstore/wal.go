@@ -1,0 +1,225 @@
+package boltstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The log is a directory beside the file (path + "-wal") of numbered
+// segments, "00000000000000000001.log" and up. A segment starts with
+// logMagic and holds records:
+//
+//	length   uint32, little-endian: the payload's size
+//	checksum uint32, little-endian: CRC-32C of the payload
+//	payload  entries, each: flags (1 = deleted), key length (uvarint),
+//	         key (bucket name, NUL, key), and unless deleted value
+//	         length (uvarint), value
+//
+// One record is one group commit. A record is complete or it is not
+// there: replay stops at the first record whose length runs past the end
+// of the segment or whose checksum is wrong (a write torn by a crash),
+// which can only be at the end of the last segment.
+
+var logMagic = []byte("stepwise boltstore log 1\n")
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+const recordHeader = 8
+
+// maxRecord bounds a record's length when reading, against garbage.
+const maxRecord = 1 << 30
+
+// segmentName returns the file name of segment n.
+func segmentName(n uint64) string {
+	return fmt.Sprintf("%020d.log", n)
+}
+
+// listSegments returns the segment numbers in dir, in order.
+func listSegments(dir string) ([]uint64, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".log")
+		if !ok || len(name) != 20 {
+			continue
+		}
+		n, err := strconv.ParseUint(name, 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// appendRecord appends one record of entries to buf.
+func appendRecord(buf []byte, entries []entry) []byte {
+	start := len(buf)
+	buf = append(buf, make([]byte, recordHeader)...)
+	for _, e := range entries {
+		if e.del {
+			buf = append(buf, 1)
+		} else {
+			buf = append(buf, 0)
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(e.key)))
+		buf = append(buf, e.key...)
+		if !e.del {
+			buf = binary.AppendUvarint(buf, uint64(len(e.val)))
+			buf = append(buf, e.val...)
+		}
+	}
+	payload := buf[start+recordHeader:]
+	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(payload, crcTable))
+	return buf
+}
+
+var errCorruptRecord = errors.New("corrupt log record")
+
+// decodeRecord calls f for each entry of a record's payload.
+func decodeRecord(p []byte, f func(entry)) error {
+	for len(p) > 0 {
+		flags := p[0]
+		p = p[1:]
+		n, k := binary.Uvarint(p)
+		if k <= 0 || n > uint64(len(p)-k) {
+			return errCorruptRecord
+		}
+		e := entry{key: string(p[k : k+int(n)]), del: flags&1 != 0}
+		p = p[k+int(n):]
+		if !e.del {
+			n, k = binary.Uvarint(p)
+			if k <= 0 || n > uint64(len(p)-k) {
+				return errCorruptRecord
+			}
+			e.val = p[k : k+int(n) : k+int(n)]
+			p = p[k+int(n):]
+		}
+		f(e)
+	}
+	return nil
+}
+
+// readSegment reads the complete records of a segment file and calls f
+// with each payload. It returns the offset after the last complete record
+// and whether the segment ended cleanly (no torn or corrupt tail).
+func readSegment(path string, f func(payload []byte) error) (end int64, clean bool, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(data) < len(logMagic) || string(data[:len(logMagic)]) != string(logMagic) {
+		// A segment whose header is incomplete was created by a
+		// crash before its first record was written.
+		return 0, len(data) == 0, nil
+	}
+	off := len(logMagic)
+	for off < len(data) {
+		if len(data)-off < recordHeader {
+			return int64(off), false, nil
+		}
+		n := binary.LittleEndian.Uint32(data[off:])
+		sum := binary.LittleEndian.Uint32(data[off+4:])
+		if n > maxRecord || int(n) > len(data)-off-recordHeader {
+			return int64(off), false, nil
+		}
+		payload := data[off+recordHeader : off+recordHeader+int(n)]
+		if crc32.Checksum(payload, crcTable) != sum {
+			return int64(off), false, nil
+		}
+		if err := f(payload); err != nil {
+			return int64(off), false, err
+		}
+		off += recordHeader + int(n)
+	}
+	return int64(off), true, nil
+}
+
+// segment is the log segment being written.
+type segment struct {
+	n    uint64
+	f    *os.File
+	size int64
+}
+
+// createSegment creates segment n in dir, writes its header and makes
+// the new file durable (unless noSync), so that records synced into it
+// later survive a crash. syncs counts the fsync calls.
+func createSegment(dir string, n uint64, noSync bool, syncs func()) (*segment, error) {
+	path := filepath.Join(dir, segmentName(n))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("creating log segment: %w", err)
+	}
+	if _, err := f.Write(logMagic); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("writing log segment header: %w", err)
+	}
+	if !noSync {
+		if err := fdatasync(f); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("syncing log segment: %w", err)
+		}
+		syncs()
+		if err := syncDir(dir); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		syncs()
+	}
+	return &segment{n: n, f: f, size: int64(len(logMagic))}, nil
+}
+
+// write appends encoded records at the end of the segment.
+func (s *segment) write(b []byte) error {
+	if _, err := s.f.WriteAt(b, s.size); err != nil {
+		return err
+	}
+	s.size += int64(len(b))
+	return nil
+}
+
+// syncDir makes the directory's entries durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// removeSegments removes the segments numbered up to n.
+func removeSegments(dir string, upTo uint64) error {
+	segs, err := listSegments(dir)
+	if err != nil {
+		return err
+	}
+	for _, n := range segs {
+		if n > upTo {
+			break
+		}
+		if err := os.Remove(filepath.Join(dir, segmentName(n))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
