@@ -42,6 +42,8 @@ python3 -c 'import moto.server' 2>/dev/null ||
   die "python3 cannot import moto.server (the image should ship moto 5.2; PyPI is not reachable here)"
 echo "go $(go env GOVERSION), node $(node --version), $(java -version 2>&1 | head -1)"
 
+step "template.yaml: cfn-lint, checks against the code, arm64 builds"; try scripts/lint-template.sh
+
 step "installing npm packages (npm ci)"
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   echo "node_modules is current"
