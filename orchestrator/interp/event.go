@@ -102,3 +102,13 @@ func (env *Env) emit(th *Thread, typ, key string, details func() map[string]any)
 	th.LastEventID = id
 	return id
 }
+
+// emitAside is emit for an event that the thread's next event does not
+// follow (its previousEventId stays the one before): AWS's
+// MapIterationSucceeded and the fan-out's ...StateSucceeded.
+func (env *Env) emitAside(th *Thread, typ, key string, details func() map[string]any) int64 {
+	last := th.LastEventID
+	id := env.emit(th, typ, key, details)
+	th.LastEventID = last
+	return id
+}

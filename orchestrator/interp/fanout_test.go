@@ -223,10 +223,10 @@ func TestNestedMapParallelMap(t *testing.T) {
 			require.Equal(t, tt.wantStatus, res.Status, "got %+v", res.Error)
 			if tt.wantErr != "" {
 				require.Equal(t, tt.wantErr, res.Error.Name)
-				// The failure climbs through every level.
-				seq := strings.Join(types, " ")
-				require.Contains(t, seq, "FailStateEntered MapIterationFailed MapStateFailed")
-				require.Contains(t, seq, "ParallelStateFailed MapIterationFailed MapStateFailed ExecutionFailed")
+				// The failure climbs through every level (the other row's
+				// events may come in between: the rows run interleaved).
+				requireInOrder(t, types, "FailStateEntered", "MapIterationFailed", "MapStateFailed",
+					"ParallelStateFailed", "MapIterationFailed", "MapStateFailed", "ExecutionFailed")
 				return
 			}
 			got, err := json.Marshal(res.Output)
@@ -236,6 +236,19 @@ func TestNestedMapParallelMap(t *testing.T) {
 			require.Equal(t, 3+2, strings.Count(strings.Join(types, " "), "MapIterationSucceeded"), "got %v", types)
 		})
 	}
+}
+
+// requireInOrder checks that want occur in got in this order, not
+// necessarily next to each other.
+func requireInOrder(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	require.Equal(t, len(want), i, "got %v, want the subsequence %v", got, want)
 }
 
 // TestMapItemsOrder checks that Map results keep the items' order and that

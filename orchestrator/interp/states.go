@@ -455,7 +455,7 @@ func (r *run) taskDone(result any, terr *asl.Error) (Effect, error) {
 	}
 	if terr != nil {
 		typ, key := prefix+"Failed", strings.ToLower(prefix[:1])+prefix[1:]+"FailedEventDetails"
-		if terr.Name == asl.StatesTimeout {
+		if terr.Name == asl.StatesTimeout || terr.Name == asl.StatesHeartbeatTimeout {
 			typ, key = prefix+"TimedOut", strings.ToLower(prefix[:1])+prefix[1:]+"TimedOutEventDetails"
 		}
 		e := terr
@@ -879,8 +879,12 @@ func (r *run) childrenDone(results []ChildResult) (Effect, error) {
 		if f.Map && (f.ToleratedFailureCount >= 0 || f.ToleratedFailurePercentage >= 0) {
 			err = &asl.Error{Name: asl.StatesExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
 		}
+		// A retried fan-out starts again without a ...StateFailed event.
+		if eff, ok := r.retry(err); ok {
+			return eff, nil
+		}
 		r.env.emit(th, prefix+"StateFailed", "", nil)
-		return r.handleError(err)
+		return r.catchOrFail(err)
 	}
 	out := make([]any, len(results))
 	for i, c := range results {
@@ -891,7 +895,8 @@ func (r *run) childrenDone(results []ChildResult) (Effect, error) {
 		}
 		out[i] = c.Output
 	}
-	r.env.emit(th, prefix+"StateSucceeded", "", nil)
+	// The state's next event follows the children's, not this one.
+	r.env.emitAside(th, prefix+"StateSucceeded", "", nil)
 	if st.QueryLanguage == asl.JSONata {
 		return r.finishJSONata(out)
 	}

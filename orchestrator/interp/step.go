@@ -176,15 +176,7 @@ func (r *run) enter() (Effect, error) {
 	th.TaskInput = nil
 	th.TaskToken = ""
 	th.EnteredTime = r.env.Now
-	if !th.Started {
-		th.Started = true
-		if r.m.isIteration(th.Machine) {
-			parent, idx := r.m.Parent(th.Machine), th.ItemIndex
-			r.env.emit(th, "MapIterationStarted", "mapIterationStartedEventDetails", func() map[string]any {
-				return map[string]any{"name": parent.Name, "index": idx}
-			})
-		}
-	}
+	begin(r.m, th, r.env)
 	input := th.Input
 	th.EnteredEventID = r.env.emit(th, stateEvents[st.Type].entered, "stateEnteredEventDetails", func() map[string]any {
 		return map[string]any{"name": st.Name, "input": payload(input), "inputDetails": map[string]any{"truncated": false}}
@@ -206,6 +198,52 @@ func (r *run) enter() (Effect, error) {
 		return r.fork()
 	}
 	return Effect{}, fmt.Errorf("entering state %q: unknown type %q", st.Name, st.Type)
+}
+
+// begin starts a thread once: a Map iteration's MapIterationStarted.
+func begin(m *Machine, th *Thread, env *Env) {
+	if th.Started {
+		return
+	}
+	th.Started = true
+	if m.isIteration(th.Machine) {
+		parent, idx := m.Parent(th.Machine), th.ItemIndex
+		env.emit(th, "MapIterationStarted", "mapIterationStartedEventDetails", func() map[string]any {
+			return map[string]any{"name": parent.Name, "index": idx}
+		})
+	}
+}
+
+// Abort stops a running thread because its fan-out failed (a sibling
+// branch or iteration failed beyond the tolerance). It emits what AWS
+// records for a stopped thread: "<Type>StateAborted" for a Task, Wait,
+// Parallel or Map state in progress, then MapIterationAborted for a Map
+// iteration, and sets th.Status to Aborted. A thread waiting for its own
+// children (Parallel or Map) must have them aborted first.
+func Abort(m *Machine, th *Thread, env *Env) error {
+	if th.Status != Running {
+		return nil
+	}
+	_, st, err := m.Lookup(th.Machine, th.State)
+	if err != nil {
+		return err
+	}
+	if th.Phase != PhaseEnter {
+		switch st.Type {
+		case asl.TypeTask, asl.TypeWait, asl.TypeParallel, asl.TypeMap:
+			env.emit(th, string(st.Type)+"StateAborted", "", nil)
+		}
+	}
+	th.Status = Aborted
+	th.Phase = PhaseEnter
+	th.Input, th.TaskInput, th.TaskToken = nil, nil, ""
+	if th.Started && m.isIteration(th.Machine) {
+		parent, idx := m.Parent(th.Machine), th.ItemIndex
+		env.emitAside(th, "MapIterationAborted", "mapIterationAbortedEventDetails", func() map[string]any {
+			return map[string]any{"name": parent.Name, "index": idx}
+		})
+	}
+	return nil
 }
 
 // runtimeErr builds an error raised by the interpreter itself for the
@@ -285,7 +323,9 @@ func (r *run) endEvents() {
 			typ, key = "MapIterationFailed", "mapIterationFailedEventDetails"
 		}
 		idx := th.ItemIndex
-		r.env.emit(th, typ, key, func() map[string]any {
+		// As in AWS's histories, the next iteration's MapIterationStarted
+		// and a MapStateFailed follow the iteration's last state event.
+		r.env.emitAside(th, typ, key, func() map[string]any {
 			return map[string]any{"name": parent.Name, "index": idx}
 		})
 	}
@@ -318,8 +358,17 @@ func (r *run) failThread(err *asl.Error) (Effect, error) {
 }
 
 // handleError applies the state's Retry and Catch to err, or fails the
-// thread. failedEvent, when set, is emitted first (TaskFailed, ...).
+// thread.
 func (r *run) handleError(err *asl.Error) (Effect, error) {
+	if eff, ok := r.retry(err); ok {
+		return eff, nil
+	}
+	return r.catchOrFail(err)
+}
+
+// retry schedules the next attempt when a retrier of the state matches err
+// and has attempts left.
+func (r *run) retry(err *asl.Error) (Effect, bool) {
 	th, st := r.th, r.st
 	if err.Name != asl.StatesRuntime {
 		// Retry: the first retrier whose ErrorEquals matches decides.
@@ -334,7 +383,7 @@ func (r *run) handleError(err *asl.Error) (Effect, error) {
 			}
 			attempt := th.Retries[i]
 			if int64(attempt) >= rt.MaxAttempts {
-				break
+				return Effect{}, false
 			}
 			th.Retries[i]++
 			th.RetryCount++
@@ -351,9 +400,16 @@ func (r *run) handleError(err *asl.Error) (Effect, error) {
 				wait = time.Duration(d)
 			}
 			th.Due = r.env.Now.Add(wait)
-			return Effect{Kind: Sleep, Due: th.Due}, nil
+			return Effect{Kind: Sleep, Due: th.Due}, true
 		}
-		for _, c := range st.Catch {
+	}
+	return Effect{}, false
+}
+
+// catchOrFail applies the state's Catch to err, or fails the thread.
+func (r *run) catchOrFail(err *asl.Error) (Effect, error) {
+	if err.Name != asl.StatesRuntime {
+		for _, c := range r.st.Catch {
 			if !asl.Matches(c.ErrorEquals, err.Name) {
 				continue
 			}

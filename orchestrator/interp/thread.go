@@ -28,6 +28,8 @@ const (
 	Running   Status = "RUNNING"
 	Succeeded Status = "SUCCEEDED"
 	Failed    Status = "FAILED"
+	// Aborted: stopped by Abort because a sibling failed.
+	Aborted Status = "ABORTED"
 )
 
 // Phase says what a running thread waits for.
