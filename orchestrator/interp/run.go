@@ -111,10 +111,10 @@ type job struct {
 type fanout struct {
 	parent   *job
 	req      *ForkRequest
-	window   int          // children running at once at most
-	next     int          // next child to start
-	running  []*job       // started, not ended (any order)
-	free     []*job       // jobs of ended children, for the next ones
+	window   int    // children running at once at most
+	next     int    // next child to start
+	running  []*job // started, not ended (any order)
+	free     []*job // jobs of ended children, for the next ones
 	results  []ChildResult
 	ended    []bool
 	nEnded   int
