@@ -38,7 +38,9 @@ func fnPartition(_ *evalCtx, args []any, _ any) (any, error) {
 }
 
 // fnRange is AWS's $range(start, end, step): start, start+step, ... up to
-// and including end.
+// and including end. The result is a sequence, as AWS's is: one number
+// unwraps to the number ($range(1, 9, 9) is 1, recorded on AWS), none is
+// undefined, and [$range(...)] keeps an array.
 func fnRange(c *evalCtx, args []any, _ any) (any, error) {
 	start, ok1 := toNumber(args[0])
 	end, ok2 := toNumber(args[1])
@@ -59,9 +61,9 @@ func fnRange(c *evalCtx, args []any, _ any) (any, error) {
 	if err := c.charge(int(min(n, float64(math.MaxInt32)))); err != nil {
 		return nil, err
 	}
-	out := make([]any, 0, int(n))
+	out := &sequence{items: make([]any, 0, int(n)), isSeq: true}
 	for i := 0; i < int(n); i++ {
-		out = append(out, value.Float(start+float64(i)*step))
+		out.items = append(out.items, value.Float(start+float64(i)*step))
 	}
 	return out, nil
 }
