@@ -53,8 +53,11 @@ type Queue struct {
 	lastID   uint64
 	lastRcpt uint64
 	seq      uint64
-	waiters  int
-	wake     chan struct{} // closed and replaced when waiters should look again
+	// waiters are the receivers blocked waiting for a message, oldest
+	// first. A send wakes as many as it made messages visible, not all
+	// of them: with many idle workers, waking every one for each message
+	// cost more CPU than handling the message.
+	waiters []*waiter
 }
 
 var _ queue.Queue = (*Queue)(nil)
@@ -84,7 +87,6 @@ func New(cfg *Config) *Queue {
 		maxRecv:    cfg.MaxReceives,
 		deadLetter: cfg.DeadLetter,
 		inflight:   make(map[string]*message),
-		wake:       make(chan struct{}),
 	}
 }
 
@@ -123,7 +125,9 @@ func (q *Queue) MessageSend(ctx context.Context, params *queue.MessageSendParams
 			body: append([]byte(nil), m.Body...),
 		}, m.Delay)
 	}
-	q.wakeLocked()
+	// A delayed message may be due before the waiters' timers: one waiter
+	// wakes to set its timer again.
+	q.wakeLocked(len(params.Messages))
 	return nil
 }
 
@@ -140,11 +144,35 @@ func (q *Queue) addLocked(now time.Time, m *message, delay time.Duration) {
 	heap.Push(&q.pending, m)
 }
 
-func (q *Queue) wakeLocked() {
-	if q.waiters > 0 {
-		close(q.wake)
-		q.wake = make(chan struct{})
+// waiter is one blocked MessageReceive.
+type waiter struct {
+	ch chan struct{} // receives one wake-up; buffered
+}
+
+// wakeLocked wakes up to n waiters, oldest first.
+func (q *Queue) wakeLocked(n int) {
+	for ; n > 0 && len(q.waiters) > 0; n-- {
+		w := q.waiters[0]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
+		w.ch <- struct{}{}
 	}
+}
+
+// unwaitLocked removes w from the waiters if it is still there and
+// reports whether it was woken.
+func (q *Queue) unwaitLocked(w *waiter) bool {
+	for i, o := range q.waiters {
+		if o == w {
+			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+			return false
+		}
+	}
+	select {
+	case <-w.ch:
+	default:
+	}
+	return true
 }
 
 // promoteLocked moves the messages whose time has come to ready, ending the
@@ -169,8 +197,15 @@ func (q *Queue) MessageReceive(ctx context.Context, params *queue.MessageReceive
 		vt = q.visibility
 	}
 	var deadline time.Time
+	var w *waiter
 	for {
 		if err := ctx.Err(); err != nil {
+			// A wake-up meant for this receiver goes to another.
+			q.mu.Lock()
+			if q.readyAt < len(q.ready) {
+				q.wakeLocked(1)
+			}
+			q.mu.Unlock()
 			return nil, err
 		}
 		q.mu.Lock()
@@ -181,6 +216,9 @@ func (q *Queue) MessageReceive(ctx context.Context, params *queue.MessageReceive
 		q.promoteLocked(now)
 		if q.readyAt < len(q.ready) {
 			out, dead := q.takeLocked(now, max, vt)
+			if q.readyAt < len(q.ready) {
+				q.wakeLocked(1) // more for the next waiter
+			}
 			q.mu.Unlock()
 			if len(dead) > 0 && q.deadLetter != nil {
 				q.deadLetter.adopt(dead)
@@ -198,19 +236,21 @@ func (q *Queue) MessageReceive(ctx context.Context, params *queue.MessageReceive
 		if len(q.pending) > 0 && q.pending[0].visibleAt.Before(next) {
 			next = q.pending[0].visibleAt
 		}
-		wake := q.wake
-		q.waiters++
+		if w == nil {
+			w = &waiter{ch: make(chan struct{}, 1)}
+		}
+		q.waiters = append(q.waiters, w)
 		q.mu.Unlock()
 
 		timer := q.clock.NewTimer(next.Sub(now))
 		select {
-		case <-wake:
+		case <-w.ch:
 		case <-timer.C():
 		case <-ctx.Done():
 		}
 		timer.Stop()
 		q.mu.Lock()
-		q.waiters--
+		q.unwaitLocked(w)
 		q.mu.Unlock()
 	}
 }
@@ -259,7 +299,7 @@ func (q *Queue) adopt(ms []*message) {
 		m.receipt = ""
 		q.addLocked(time.Time{}, m, 0)
 	}
-	q.wakeLocked()
+	q.wakeLocked(len(ms))
 }
 
 // MessageDelete removes the deliveries' messages. Unknown or stale receipt
@@ -296,7 +336,7 @@ func (q *Queue) MessageRetry(ctx context.Context, params *queue.MessageRetryPara
 	}
 	m.visibleAt = q.clock.Now().Add(max(params.Delay, 0))
 	heap.Fix(&q.pending, m.index)
-	q.wakeLocked()
+	q.wakeLocked(1)
 	return nil
 }
 

@@ -187,3 +187,38 @@ func BenchmarkParallelSendReceiveDelete(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkIdleWorkers hands messages one at a time to a pool of 32
+// receivers blocked in long polls, as the embedded worker pool does when
+// a lone execution runs: a send should wake one receiver, not all.
+func BenchmarkIdleWorkers(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	q := memqueue.New(nil)
+	handled := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	for range 32 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				got, err := q.MessageReceive(ctx, &queue.MessageReceiveParams{Wait: time.Second})
+				if err != nil {
+					return
+				}
+				for _, d := range got {
+					_ = q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}})
+					handled <- struct{}{}
+				}
+			}
+		})
+	}
+	body := []byte(`{"execution":"e1","thread":"0","seq":7}`)
+	b.ResetTimer()
+	for range b.N {
+		if err := q.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: body}}}); err != nil {
+			b.Fatal(err)
+		}
+		<-handled
+	}
+}

@@ -155,12 +155,18 @@ func TestRecoverTornRecord(t *testing.T) {
 		return crashCheck(t, r, 0)
 	}
 	for cut := before; cut <= after; cut++ {
-		got := reopen(t, func(_ string, data []byte) []byte { return data[:cut] })
 		want := int64(steps - 1)
 		if cut == after {
 			want = steps
 		}
+		got := reopen(t, func(_ string, data []byte) []byte { return data[:cut] })
 		require.Equal(t, want, got, "log cut at %d of %d..%d", cut, before, after)
+		if (cut-before)%5 != 0 && cut < after-1 {
+			continue
+		}
+		// The same with the zeros of a segment allocated ahead after it.
+		got = reopen(t, func(_ string, data []byte) []byte { return append(data[:cut:cut], make([]byte, 100)...) })
+		require.Equal(t, want, got, "log cut at %d of %d..%d, then zeros", cut, before, after)
 	}
 	for off := before; off < after; off += 7 {
 		got := reopen(t, func(_ string, data []byte) []byte {

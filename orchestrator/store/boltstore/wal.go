@@ -25,7 +25,10 @@ import (
 // One record is one group commit. A record is complete or it is not
 // there: replay stops at the first record whose length runs past the end
 // of the segment or whose checksum is wrong (a write torn by a crash),
-// which can only be at the end of the last segment.
+// which can only be at the end of the last segment. A header of zeros
+// (never written: records are not empty) is the end of the segment:
+// segments are allocated ahead in chunks of zeros (fallocate on Linux),
+// so that an fdatasync after an append need not update the file's size.
 
 var logMagic = []byte("stepwise boltstore log 1\n")
 
@@ -132,7 +135,10 @@ func readSegment(path string, f func(payload []byte) error) (end int64, clean bo
 		}
 		n := binary.LittleEndian.Uint32(data[off:])
 		sum := binary.LittleEndian.Uint32(data[off+4:])
-		if n > maxRecord || int(n) > len(data)-off-recordHeader {
+		if n == 0 && sum == 0 {
+			return int64(off), true, nil // the allocated, unwritten rest
+		}
+		if n == 0 || n > maxRecord || int(n) > len(data)-off-recordHeader {
 			return int64(off), false, nil
 		}
 		payload := data[off+recordHeader : off+recordHeader+int(n)]
@@ -149,10 +155,15 @@ func readSegment(path string, f func(payload []byte) error) (end int64, clean bo
 
 // segment is the log segment being written.
 type segment struct {
-	n    uint64
-	f    *os.File
-	size int64
+	n      uint64
+	f      *os.File
+	size   int64 // bytes written
+	alloc  int64 // bytes allocated ahead (0 with NoSync)
+	noSync bool
 }
+
+// allocChunk is how far ahead a segment is allocated.
+const allocChunk = 4 << 20
 
 // createSegment creates segment n in dir, writes its header and makes
 // the new file durable (unless noSync), so that records synced into it
@@ -179,11 +190,17 @@ func createSegment(dir string, n uint64, noSync bool, syncs func()) (*segment, e
 		}
 		syncs()
 	}
-	return &segment{n: n, f: f, size: int64(len(logMagic))}, nil
+	return &segment{n: n, f: f, size: int64(len(logMagic)), noSync: noSync}, nil
 }
 
 // write appends encoded records at the end of the segment.
 func (s *segment) write(b []byte) error {
+	if end := s.size + int64(len(b)); !s.noSync && end > s.alloc {
+		chunk := max(allocChunk, end-s.alloc)
+		if err := allocate(s.f, s.alloc, chunk); err == nil {
+			s.alloc += chunk
+		}
+	}
 	if _, err := s.f.WriteAt(b, s.size); err != nil {
 		return err
 	}
