@@ -134,33 +134,23 @@ func (r *run) pathErr(p *jsonpath.Path, err error) *asl.Error {
 }
 
 // inputPath applies InputPath to the raw input.
-func (r *run) inputPath(raw any) (any, *asl.Error) {
-	ip := r.st.InputPath
-	if !ip.Set {
-		return raw, nil
-	}
-	if ip.Null {
-		return map[string]any{}, nil
-	}
-	v, err := r.resolve(ip.Path, raw)
-	if err != nil {
-		return nil, r.pathErr(ip.Path, err)
-	}
-	return v, nil
-}
+func (r *run) inputPath(raw any) (any, *asl.Error) { return r.applyPath(r.st.InputPath, raw) }
 
 // outputPath applies OutputPath.
-func (r *run) outputPath(v any) (any, *asl.Error) {
-	op := r.st.OutputPath
-	if !op.Set {
+func (r *run) outputPath(v any) (any, *asl.Error) { return r.applyPath(r.st.OutputPath, v) }
+
+// applyPath applies an InputPath or OutputPath: v when unset, {} when
+// null.
+func (r *run) applyPath(p asl.OptPath, v any) (any, *asl.Error) {
+	if !p.Set {
 		return v, nil
 	}
-	if op.Null {
+	if p.Null {
 		return map[string]any{}, nil
 	}
-	out, err := r.resolve(op.Path, v)
+	out, err := r.resolve(p.Path, v)
 	if err != nil {
-		return nil, r.pathErr(op.Path, err)
+		return nil, r.pathErr(p.Path, err)
 	}
 	return out, nil
 }
@@ -304,15 +294,7 @@ func (r *run) finishJSONPath(result any) (Effect, error) {
 		}
 		result = v
 	}
-	var newVars map[string]any
-	if st.AssignPath != nil {
-		v, e := r.assignPath(st.AssignPath, result)
-		if e != nil {
-			return r.handleError(e)
-		}
-		newVars = v
-	}
-	out, e := r.resultPath(st.ResultPath, th.Input, result)
+	out, newVars, e := r.assignResultPath(st.AssignPath, st.ResultPath, th.Input, result)
 	if e != nil {
 		return r.handleError(e)
 	}
@@ -329,22 +311,59 @@ func (r *run) finishJSONPath(result any) (Effect, error) {
 func (r *run) finishJSONata(result any) (Effect, error) {
 	st, th := r.st, r.th
 	vars := r.jsonataVars(th.Input, result, true, nil, false)
-	var newVars map[string]any
-	if st.AssignExpr != nil {
-		v, e := r.assignJSONata(st.AssignExpr, vars)
-		if e != nil {
-			return r.handleError(e)
-		}
-		newVars = v
-	}
-	out := result
-	if st.Output != nil {
-		v, e := r.evalJSONataTemplate(st.Output, vars, "Output")
-		if e != nil {
-			return r.handleError(e)
-		}
-		out = v
+	out, newVars, e := r.assignOutput(st.AssignExpr, st.Output, vars, result)
+	if e != nil {
+		return r.handleError(e)
 	}
 	r.setVars(newVars)
 	return r.exit(out, r.next())
+}
+
+// assignOutput evaluates a JSONata state's Assign and Output with vars:
+// the new variables, and the output (def without Output). Both see the
+// variables as they were before the state.
+func (r *run) assignOutput(assign, output *jsonata.Template, vars *ataVars, def any) (out any, newVars map[string]any, e *asl.Error) {
+	if assign != nil {
+		if newVars, e = r.assignJSONata(assign, vars); e != nil {
+			return nil, nil, e
+		}
+	}
+	out = def
+	if output != nil {
+		if out, e = r.evalJSONataTemplate(output, vars, "Output"); e != nil {
+			return nil, nil, e
+		}
+	}
+	return out, newVars, nil
+}
+
+// assignResultPath evaluates a JSONPath state's Assign with result as "$"
+// and places result into raw per ResultPath.
+func (r *run) assignResultPath(assign *jsonpath.Template, rp asl.OptPath, raw, result any) (out any, newVars map[string]any, e *asl.Error) {
+	if assign != nil {
+		if newVars, e = r.assignPath(assign, result); e != nil {
+			return nil, nil, e
+		}
+	}
+	if out, e = r.resultPath(rp, raw, result); e != nil {
+		return nil, nil, e
+	}
+	return out, newVars, nil
+}
+
+// fieldValue returns the value of a field given as a literal, a path
+// (against input) or a JSONata expression ($states.input is the state's
+// raw input).
+func (r *run) fieldValue(f asl.Field, input any, name string) (any, *asl.Error) {
+	switch {
+	case f.Expr != nil:
+		return r.evalExpr(f.Expr, r.jsonataVars(r.th.Input, nil, false, nil, false), name)
+	case f.Path != nil:
+		v, err := r.resolve(f.Path, input)
+		if err != nil {
+			return nil, r.pathErr(f.Path, err)
+		}
+		return v, nil
+	}
+	return f.Literal, nil
 }

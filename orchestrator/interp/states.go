@@ -18,22 +18,9 @@ func (r *run) pass() (Effect, error) {
 	st, th := r.st, r.th
 	raw := th.Input
 	if st.QueryLanguage == asl.JSONata {
-		vars := r.jsonataVars(raw, nil, false, nil, false)
-		var newVars map[string]any
-		if st.AssignExpr != nil {
-			v, e := r.assignJSONata(st.AssignExpr, vars)
-			if e != nil {
-				return r.failThread(e)
-			}
-			newVars = v
-		}
-		out := raw
-		if st.Output != nil {
-			v, e := r.evalJSONataTemplate(st.Output, vars, "Output")
-			if e != nil {
-				return r.failThread(e)
-			}
-			out = v
+		out, newVars, e := r.assignOutput(st.AssignExpr, st.Output, r.jsonataVars(raw, nil, false, nil, false), raw)
+		if e != nil {
+			return r.failThread(e)
 		}
 		r.setVars(newVars)
 		return r.exit(out, r.next())
@@ -51,13 +38,7 @@ func (r *run) pass() (Effect, error) {
 	if st.HasResult {
 		result = st.Result
 	}
-	var newVars map[string]any
-	if st.AssignPath != nil {
-		if newVars, e = r.assignPath(st.AssignPath, result); e != nil {
-			return r.failThread(e)
-		}
-	}
-	out, e := r.resultPath(st.ResultPath, raw, result)
+	out, newVars, e := r.assignResultPath(st.AssignPath, st.ResultPath, raw, result)
 	if e != nil {
 		return r.failThread(e)
 	}
@@ -160,13 +141,9 @@ func (r *run) wait() (Effect, error) {
 		vars := r.jsonataVars(raw, nil, false, nil, false)
 		switch {
 		case st.Seconds.Set:
-			v := st.Seconds.Literal
-			if st.Seconds.Expr != nil {
-				x, e := r.evalExpr(st.Seconds.Expr, vars, "Seconds")
-				if e != nil {
-					return r.failThread(e)
-				}
-				v = x
+			v, e := r.fieldValue(st.Seconds, raw, "Seconds")
+			if e != nil {
+				return r.failThread(e)
 			}
 			n, ok := value.ToInt(v)
 			if !ok || !value.IsNumber(v) || n < 0 {
@@ -174,13 +151,9 @@ func (r *run) wait() (Effect, error) {
 			}
 			due = afterSeconds(r.env.Now, n)
 		case st.Timestamp.Set:
-			v := st.Timestamp.Literal
-			if st.Timestamp.Expr != nil {
-				x, e := r.evalExpr(st.Timestamp.Expr, vars, "Timestamp")
-				if e != nil {
-					return r.failThread(e)
-				}
-				v = x
+			v, e := r.fieldValue(st.Timestamp, raw, "Timestamp")
+			if e != nil {
+				return r.failThread(e)
 			}
 			s, _ := v.(string)
 			t, ok := ParseTimestamp(s)
@@ -193,22 +166,11 @@ func (r *run) wait() (Effect, error) {
 			}
 			due = t
 		}
-		out = raw
-		var newVars map[string]any
-		if st.AssignExpr != nil {
-			v, e := r.assignJSONata(st.AssignExpr, vars)
-			if e != nil {
-				return r.failThread(e)
-			}
-			newVars = v
+		o, newVars, e := r.assignOutput(st.AssignExpr, st.Output, vars, raw)
+		if e != nil {
+			return r.failThread(e)
 		}
-		if st.Output != nil {
-			v, e := r.evalJSONataTemplate(st.Output, vars, "Output")
-			if e != nil {
-				return r.failThread(e)
-			}
-			out = v
-		}
+		out = o
 		r.setVars(newVars)
 	} else {
 		eff, e := r.inputPath(raw)
@@ -337,20 +299,9 @@ func (r *run) numberField(f asl.Field, input any, name string) (int64, *asl.Erro
 	if !f.Set {
 		return 0, nil
 	}
-	var v any = f.Literal
-	switch {
-	case f.Expr != nil:
-		x, e := r.evalExpr(f.Expr, r.jsonataVars(r.th.Input, nil, false, nil, false), name)
-		if e != nil {
-			return 0, e
-		}
-		v = x
-	case f.Path != nil:
-		x, err := r.resolve(f.Path, input)
-		if err != nil {
-			return 0, r.pathErr(f.Path, err)
-		}
-		v = x
+	v, e := r.fieldValue(f, input, name)
+	if e != nil {
+		return 0, e
 	}
 	n, ok := value.ToInt(v)
 	if !ok || !value.IsNumber(v) || n <= 0 {
@@ -554,21 +505,9 @@ func (r *run) choice() (Effect, error) {
 }
 
 func (r *run) choose(raw any, vars *ataVars, assign, output *jsonata.Template, next string) (Effect, error) {
-	var newVars map[string]any
-	if assign != nil {
-		v, e := r.assignJSONata(assign, vars)
-		if e != nil {
-			return r.failThread(e)
-		}
-		newVars = v
-	}
-	out := raw
-	if output != nil {
-		v, e := r.evalJSONataTemplate(output, vars, "Output")
-		if e != nil {
-			return r.failThread(e)
-		}
-		out = v
+	out, newVars, e := r.assignOutput(assign, output, vars, raw)
+	if e != nil {
+		return r.failThread(e)
 	}
 	r.setVars(newVars)
 	return r.exit(out, next)
@@ -746,23 +685,12 @@ func (r *run) literalItems(arr []any) ([]any, *asl.Error) {
 // mapLimits evaluates MaxConcurrency and the tolerated failures.
 func (r *run) mapLimits(f *ForkRequest, input any) *asl.Error {
 	st := r.st
-	vars := func() *ataVars { return r.jsonataVars(r.th.Input, nil, false, nil, false) }
 	get := func(fl asl.Field, name string) (any, bool, *asl.Error) {
 		if !fl.Set {
 			return nil, false, nil
 		}
-		switch {
-		case fl.Expr != nil:
-			v, e := r.evalExpr(fl.Expr, vars(), name)
-			return v, true, e
-		case fl.Path != nil:
-			v, err := r.resolve(fl.Path, input)
-			if err != nil {
-				return nil, true, r.pathErr(fl.Path, err)
-			}
-			return v, true, nil
-		}
-		return fl.Literal, true, nil
+		v, e := r.fieldValue(fl, input, name)
+		return v, true, e
 	}
 	asInt := func(v any, fl asl.Field, name string) (int64, *asl.Error) {
 		if n, ok := v.(json.Number); ok {
@@ -780,28 +708,29 @@ func (r *run) mapLimits(f *ForkRequest, input any) *asl.Error {
 		}
 		return 0, r.runtimeErr(asl.StatesQueryEvaluationError, fmt.Sprintf("The %s field must be a non-negative integer, but was: %s", name, value.MustString(v)))
 	}
-	if v, ok, e := get(st.MaxConcurrency, "MaxConcurrency"); e != nil {
-		return e
-	} else if ok {
-		n, e := asInt(v, st.MaxConcurrency, "MaxConcurrency")
+	// count reads a non-negative integer field.
+	count := func(fl asl.Field, name string) (int64, bool, *asl.Error) {
+		v, ok, e := get(fl, name)
+		if e != nil || !ok {
+			return 0, ok, e
+		}
+		n, e := asInt(v, fl, name)
 		if e != nil {
-			return e
+			return 0, true, e
 		}
 		if n < 0 {
-			return r.runtimeErr(asl.StatesRuntime, "MaxConcurrency cannot be negative.")
+			return 0, true, r.runtimeErr(asl.StatesRuntime, name+" cannot be negative.")
 		}
+		return n, true, nil
+	}
+	if n, ok, e := count(st.MaxConcurrency, "MaxConcurrency"); e != nil {
+		return e
+	} else if ok {
 		f.MaxConcurrency = int(n)
 	}
-	if v, ok, e := get(st.ToleratedFailureCount, "ToleratedFailureCount"); e != nil {
+	if n, ok, e := count(st.ToleratedFailureCount, "ToleratedFailureCount"); e != nil {
 		return e
 	} else if ok {
-		n, e := asInt(v, st.ToleratedFailureCount, "ToleratedFailureCount")
-		if e != nil {
-			return e
-		}
-		if n < 0 {
-			return r.runtimeErr(asl.StatesRuntime, "ToleratedFailureCount cannot be negative.")
-		}
 		f.ToleratedFailureCount = n
 	}
 	if v, ok, e := get(st.ToleratedFailurePercentage, "ToleratedFailurePercentage"); e != nil {
@@ -832,26 +761,19 @@ func (r *run) mapLimits(f *ForkRequest, input any) *asl.Error {
 
 // itemInput computes one iteration's input (ItemSelector or the item).
 func (r *run) itemInput(c *Thread, input, item any) (any, *asl.Error) {
-	st := r.st
-	if st.QueryLanguage == asl.JSONata {
-		if st.ItemSelectorExpr == nil {
-			return item, nil
-		}
-		saved := r.th
-		tmp := *saved
-		tmp.HasItem, tmp.ItemIndex, tmp.ItemValue = true, c.ItemIndex, item
-		r.th = &tmp
-		defer func() { r.th = saved }()
-		return r.evalJSONataTemplate(st.ItemSelectorExpr, r.jsonataVars(saved.Input, nil, false, nil, false), "ItemSelector")
-	}
-	if st.ItemSelector == nil {
+	st, th := r.st, r.th
+	jsonataMode := st.QueryLanguage == asl.JSONata
+	if jsonataMode && st.ItemSelectorExpr == nil || !jsonataMode && st.ItemSelector == nil {
 		return item, nil
 	}
-	saved := r.th
-	tmp := *saved
-	tmp.HasItem, tmp.ItemIndex, tmp.ItemValue = true, c.ItemIndex, item
-	r.th = &tmp
-	defer func() { r.th = saved }()
+	// The selector's $$.Map.Item is this item: lend it to the Map's own
+	// thread for the evaluation.
+	has, idx, val := th.HasItem, th.ItemIndex, th.ItemValue
+	th.HasItem, th.ItemIndex, th.ItemValue = true, c.ItemIndex, item
+	defer func() { th.HasItem, th.ItemIndex, th.ItemValue = has, idx, val }()
+	if jsonataMode {
+		return r.evalJSONataTemplate(st.ItemSelectorExpr, r.jsonataVars(th.Input, nil, false, nil, false), "ItemSelector")
+	}
 	return r.template(st.ItemSelector, input)
 }
 

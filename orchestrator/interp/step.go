@@ -427,39 +427,15 @@ func (r *run) catch(c *asl.Catcher, err *asl.Error) (Effect, error) {
 	}
 	var output any
 	var newVars map[string]any
+	var e *asl.Error
 	if st.QueryLanguage == asl.JSONata {
-		vars := r.jsonataVars(th.Input, nil, false, errOut, true)
-		if c.AssignExpr != nil {
-			v, e := r.assignJSONata(c.AssignExpr, vars)
-			if e != nil {
-				return r.failThread(e)
-			}
-			newVars = v
-		}
-		output = errOut
-		if c.Output != nil {
-			o, e := r.evalJSONataTemplate(c.Output, vars, "Output")
-			if e != nil {
-				return r.failThread(e)
-			}
-			output = o
-		} else {
-			// Without Output, a JSONata Catch passes on the error output.
-			output = errOut
-		}
+		// Without Output, a JSONata Catch passes on the error output.
+		output, newVars, e = r.assignOutput(c.AssignExpr, c.Output, r.jsonataVars(th.Input, nil, false, errOut, true), errOut)
 	} else {
-		if c.AssignPath != nil {
-			v, e := r.assignPath(c.AssignPath, errOut)
-			if e != nil {
-				return r.failThread(e)
-			}
-			newVars = v
-		}
-		o, e := r.resultPath(c.ResultPath, th.Input, errOut)
-		if e != nil {
-			return r.failThread(e)
-		}
-		output = o
+		output, newVars, e = r.assignResultPath(c.AssignPath, c.ResultPath, th.Input, errOut)
+	}
+	if e != nil {
+		return r.failThread(e)
 	}
 	r.setVars(newVars)
 	return r.exit(output, c.Next)
