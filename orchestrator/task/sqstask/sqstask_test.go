@@ -60,9 +60,6 @@ func localBackend(t *testing.T) backend {
 }
 
 func awsBackend(t *testing.T) backend {
-	if os.Getenv("AWS_ENDPOINT_URL_SQS") == "" {
-		t.Skip("AWS_ENDPOINT_URL_SQS is not set: skipping the SQS tests against moto (scripts/localaws.sh starts it)")
-	}
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
 	require.NoError(t, err)
 	client := sqs.NewFromConfig(cfg)
@@ -104,6 +101,9 @@ func TestLocal(t *testing.T) {
 
 func TestAWS(t *testing.T) {
 	t.Parallel()
+	if os.Getenv("AWS_ENDPOINT_URL_SQS") == "" {
+		t.Skip("AWS_ENDPOINT_URL_SQS is not set: skipping the SQS tests against moto (scripts/localaws.sh starts it)")
+	}
 	runSuite(t, awsBackend)
 }
 

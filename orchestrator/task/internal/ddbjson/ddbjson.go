@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -251,4 +252,23 @@ func Keys(m map[string]types.AttributeValue) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// MissingMembers returns DynamoDB's ValidationException for required
+// members that are null, named as the service names them ("tableName",
+// "item", "key"), in order; nil when there are none.
+func MissingMembers(names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", n)
+	}
+	plural := "error"
+	if len(names) > 1 {
+		plural = "errors"
+	}
+	return awserr.Generic("ValidationException", fmt.Sprintf("%d validation %s detected: %s", len(names), plural, strings.Join(parts, "; ")),
+		http.StatusBadRequest, localid.New())
 }
