@@ -309,7 +309,9 @@ type valueOp struct {
 	ref string
 }
 
-func (o *valueOp) eval(map[string]types.AttributeValue) (types.AttributeValue, bool) { return o.v, true }
+func (o *valueOp) eval(map[string]types.AttributeValue) (types.AttributeValue, bool) {
+	return o.v, true
+}
 
 type sizeOp struct{ p docPath }
 
