@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
-	"github.com/stepwise-dev/stepwise/orchestrator/asl"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/queue"
@@ -17,8 +17,9 @@ import (
 var ErrInvalidOutput = errors.New("invalid task output")
 
 // SendTaskSuccess resumes the thread waiting on token with output. The
-// resume is a message fenced like any step, so a token answered twice
-// resumes the thread once.
+// resume is a message fenced by the token, so a token answered twice
+// resumes the thread once. It returns ErrTaskDoesNotExist for a token it
+// never issued and ErrTaskTimedOut for a task that is closed.
 func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) error {
 	if _, err := value.DecodeString(output); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidOutput, err)
@@ -31,13 +32,44 @@ func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause stri
 	return e.callback(ctx, token, &message{Kind: kindCallback, Failed: true, Error: errName, Cause: cause})
 }
 
-// SendTaskHeartbeat checks that token is still waited on.
+// SendTaskHeartbeat tells the engine that the task of token is alive: with
+// HeartbeatSeconds, it pushes the heartbeat deadline (one small commit of
+// the thread's checkpoint, skipped when the deadline would move by less
+// than a second). Without HeartbeatSeconds it only checks the token.
 func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
-	_, err := e.token(ctx, token)
-	return err
+	for attempt := 0; ; attempt++ {
+		w, err := e.waiting(ctx, token)
+		if err != nil {
+			return err
+		}
+		if w.cp.Wait == nil || w.cp.Wait.Heartbeat == 0 {
+			return nil
+		}
+		now := e.now().UTC()
+		due := now.Add(time.Duration(w.cp.Wait.Heartbeat) * time.Second)
+		if due.Sub(w.cp.Wait.HeartbeatDue) < time.Second {
+			return nil
+		}
+		w.cp.Wait.HeartbeatDue = due
+		err = w.commitQuiet(ctx, e, nil)
+		if errors.Is(err, store.ErrConflict) && attempt < 10 {
+			continue // the thread moved: check again
+		}
+		return err
+	}
 }
 
-func (e *Engine) token(ctx context.Context, token string) (*store.Token, error) {
+// waitingThread is a thread found waiting on a task token.
+type waitingThread struct {
+	token *store.Token
+	th    *store.Thread
+	cp    *checkpoint
+}
+
+// waiting returns the thread that waits on token, ErrTaskDoesNotExist if
+// the engine never issued it (or only the engine answers it), or
+// ErrTaskTimedOut if its task is closed.
+func (e *Engine) waiting(ctx context.Context, token string) (*waitingThread, error) {
 	t, err := e.store.TokenGet(ctx, &store.TokenGetParams{Token: token})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrTaskDoesNotExist
@@ -45,15 +77,63 @@ func (e *Engine) token(ctx context.Context, token string) (*store.Token, error) 
 	if err != nil {
 		return nil, fmt.Errorf("loading task token: %w", err)
 	}
-	return t, nil
+	if decodeTokenData(t.Data).Internal {
+		return nil, ErrTaskDoesNotExist
+	}
+	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: t.ExecutionARN})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrTaskTimedOut
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading the execution of a task token: %w", err)
+	}
+	if rec.Status != store.StatusRunning {
+		return nil, ErrTaskTimedOut
+	}
+	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: t.ExecutionARN, ThreadID: t.ThreadID})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrTaskTimedOut
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading the thread of a task token: %w", err)
+	}
+	cp, err := decodeCheckpoint(th.Data)
+	if err != nil {
+		return nil, err
+	}
+	if cp.Thread.Phase != interp.PhaseTask || cp.Thread.TaskToken != token {
+		return nil, ErrTaskTimedOut
+	}
+	return &waitingThread{token: t, th: th, cp: cp}, nil
 }
 
-func (e *Engine) callback(ctx context.Context, token string, m *message) error {
-	t, err := e.token(ctx, token)
+// commitQuiet commits a change of a waiting thread's checkpoint (and
+// events) that does not step it: Seq advances, the outbox stays.
+func (w *waitingThread) commitQuiet(ctx context.Context, e *Engine, events []*interp.Event) error {
+	now := e.now().UTC()
+	w.cp.OutboxSeq = w.cp.outboxSeq(w.th.Seq)
+	writes := eventWrites(w.th.ThreadID, now, events, w.cp)
+	data, err := w.cp.encode()
 	if err != nil {
 		return err
 	}
-	m.Exec, m.Thread, m.Seq, m.Token = t.ExecutionARN, t.ThreadID, t.Seq, token
+	err = e.store.Commit(ctx, &store.CommitParams{
+		ExecutionARN: w.th.ExecutionARN,
+		Threads:      []store.ThreadWrite{{ThreadID: w.th.ThreadID, ExpectSeq: w.th.Seq, Seq: w.th.Seq + 1, Data: data, Outbox: w.th.Outbox}},
+		Events:       writes,
+	})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("updating thread %q of %s: %w", w.th.ThreadID, w.th.ExecutionARN, err)
+	}
+	return err
+}
+
+func (e *Engine) callback(ctx context.Context, token string, m *message) error {
+	w, err := e.waiting(ctx, token)
+	if err != nil {
+		return err
+	}
+	m.Exec, m.Thread, m.Seq, m.Token = w.token.ExecutionARN, w.token.ThreadID, w.th.Seq, token
 	if err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: m.encode()}}}); err != nil {
 		return fmt.Errorf("sending task callback: %w", err)
 	}
@@ -81,19 +161,31 @@ func (e *Engine) Stop(ctx context.Context, p *StopParams) (*store.Execution, err
 	err := e.store.Commit(ctx, &store.CommitParams{
 		ExecutionARN:    p.ExecutionARN,
 		ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusAborted, Error: p.Error, Cause: p.Cause, StoppedAt: now},
-		Events:          eventWrites("~", now, []*interp.Event{ev}),
+		Events:          eventWrites("~", now, []*interp.Event{ev}, nil),
 	})
 	if errors.Is(err, store.ErrConflict) {
 		rec, gerr := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN})
 		if gerr != nil {
 			return nil, fmt.Errorf("stopping %s: %w", p.ExecutionARN, gerr)
 		}
+		// A Stop that committed may have failed to tell the parent: tell
+		// it again (an answer the parent has is dropped there).
+		if err := e.notifyParentOf(ctx, rec); err != nil {
+			return rec, err
+		}
 		return rec, fmt.Errorf("stopping %s: %w", p.ExecutionARN, ErrNotRunning)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("stopping %s: %w", p.ExecutionARN, err)
 	}
-	return e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN})
+	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN})
+	if err != nil {
+		return nil, fmt.Errorf("stopping %s: %w", p.ExecutionARN, err)
+	}
+	if err := e.notifyParentOf(ctx, rec); err != nil {
+		return rec, err
+	}
+	return rec, nil
 }
 
 // Resume re-sends the outbox of every thread of a running execution, so
@@ -111,5 +203,3 @@ func (e *Engine) Resume(ctx context.Context, executionARN string, threadIDs []st
 	}
 	return nil
 }
-
-var _ = asl.StatesTimeout

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 )
@@ -17,6 +18,13 @@ const (
 	kindChild    = "child"    // a child of the thread ended
 	kindLaunch   = "launch"   // launch more children
 	kindExecEnd  = "exectimeout"
+	// kindHeartbeat: a waiting task's heartbeat deadline may have passed.
+	kindHeartbeat = "heartbeat"
+	// kindChildExec: an execution started by states:startExecution.sync
+	// ended; the parent thread reads it.
+	kindChildExec = "childexec"
+	// kindExpress: run an EXPRESS execution from start to end.
+	kindExpress = "express"
 )
 
 // message is the body of a queue message.
@@ -28,7 +36,9 @@ type message struct {
 	// kindChild: which child and fork generation.
 	Index int `json:"i,omitempty"`
 	Gen   int `json:"g,omitempty"`
-	// kindCallback.
+	// kindCallback, kindTimeout, kindHeartbeat, kindChildExec: the task
+	// token the thread waits on; these messages are fenced by it instead
+	// of by Seq.
 	Token  string          `json:"tk,omitempty"`
 	Output json.RawMessage `json:"o,omitempty"`
 	Error  string          `json:"er,omitempty"`
@@ -36,6 +46,21 @@ type message struct {
 	Failed bool            `json:"f,omitempty"`
 	// kindChild: how many events the child recorded.
 	Events int64 `json:"n,omitempty"`
+	// kindChildExec: the child execution's ARN.
+	ChildExec string `json:"cx,omitempty"`
+}
+
+// tokenFenced reports whether m answers a waiting task: such messages are
+// fenced by the thread's task token, because heartbeats and
+// ActivityStarted advance the thread's Seq while it waits.
+func (m *message) tokenFenced() bool {
+	switch m.Kind {
+	case kindCallback, kindHeartbeat, kindChildExec:
+		return true
+	case kindTimeout:
+		return m.Token != "" // older timeout messages carry only Seq
+	}
+	return false
 }
 
 func (m *message) encode() []byte {
@@ -64,6 +89,68 @@ type checkpoint struct {
 	Index  int    `json:"i,omitempty"`
 	Gen    int    `json:"g,omitempty"`
 	Fork   *fork  `json:"f,omitempty"`
+	// Wait is the task the thread waits for while in PhaseTask with a
+	// token (callback, activity, child execution).
+	Wait *taskWait `json:"w,omitempty"`
+	// Recent holds the (local id, time) of the thread's last few history
+	// events, from which their store keys follow: each new event records
+	// its predecessor's key, so that a history page can number it without
+	// reading the pages before. Forgot is the greatest local id dropped
+	// from Recent, and Keyed says that Recent and Forgot cover every event
+	// of the thread (a checkpoint from before they existed does not).
+	Recent [][2]int64 `json:"rk,omitempty"`
+	Forgot int64      `json:"rf,omitempty"`
+	Keyed  bool       `json:"ky,omitempty"`
+	// OutboxSeq is the Seq of the step that wrote the thread's outbox,
+	// when later commits (a heartbeat, ActivityStarted) advanced Seq
+	// without replacing it; 0 means Seq.
+	OutboxSeq int64 `json:"os,omitempty"`
+	// Consumed is the last task token whose answer the thread consumed: a
+	// redelivered answer sends the outbox again.
+	Consumed string `json:"cs,omitempty"`
+}
+
+// taskWait is what a thread waiting for a task token knows about it.
+type taskWait struct {
+	Token string `json:"t"`
+	// Heartbeat is HeartbeatSeconds (0: none) and HeartbeatDue the time
+	// by which the next heartbeat must come.
+	Heartbeat    int64     `json:"hb,omitempty"`
+	HeartbeatDue time.Time `json:"hd,omitzero"`
+	// Activity and ActivityKey name the waiting activity task; Started
+	// says a worker took it.
+	Activity    string `json:"a,omitempty"`
+	ActivityKey string `json:"ak,omitempty"`
+	Started     bool   `json:"st,omitempty"`
+	// ChildExec is the execution a states:startExecution.sync task waits
+	// for.
+	ChildExec string `json:"cx,omitempty"`
+	// internal marks a token that only the engine answers (.sync): the
+	// token record says so, SendTask* refuse it. Not stored here.
+	internal bool
+}
+
+// outboxSeq returns the Seq of the step that wrote the thread's outbox.
+func (cp *checkpoint) outboxSeq(seq int64) int64 {
+	if cp.OutboxSeq != 0 {
+		return cp.OutboxSeq
+	}
+	return seq
+}
+
+// tokenData is the engine's part of a task token record.
+type tokenData struct {
+	// Internal tokens are answered by the engine only (a child execution
+	// of states:startExecution.sync); SendTask* do not know them.
+	Internal bool `json:"i,omitempty"`
+}
+
+func decodeTokenData(b []byte) tokenData {
+	var d tokenData
+	if len(b) > 0 {
+		_ = json.Unmarshal(b, &d)
+	}
+	return d
 }
 
 // fork is a parent's bookkeeping of its children.
@@ -119,4 +206,16 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 type execData struct {
 	Revision int64             `json:"rev"`
 	Exec     *interp.Execution `json:"ex"`
+	// Parent links an execution started by a states:startExecution task
+	// to the thread that started it.
+	Parent *parentLink `json:"parent,omitempty"`
+}
+
+// parentLink is where a child execution reports its end.
+type parentLink struct {
+	Exec   string `json:"e"`
+	Thread string `json:"t"`
+	// Token is the parent's internal task token (.sync, .sync:2); empty
+	// when the parent does not wait for the end.
+	Token string `json:"tk,omitempty"`
 }

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/clock"
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/queue"
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
@@ -69,6 +70,16 @@ type Config struct {
 	// ("loaded", "invoked", "committed", "sent"); a non-nil error makes the
 	// handling stop there as if the worker died. For fault-injection tests.
 	FaultFunc func(point string) error
+	// Clock makes the timers of the engine's own waits (GetActivityTask's
+	// polling); nil uses the wall clock. NowFunc, when nil, is Clock.Now.
+	Clock clock.Clock
+	// ExpressTimeout bounds an EXPRESS execution (default 5 minutes, as
+	// AWS).
+	ExpressTimeout time.Duration
+	// ActivityPollTimeout is how long GetActivityTask waits for a task
+	// (default 60 seconds, as AWS); negative makes it look once and not
+	// wait.
+	ActivityPollTimeout time.Duration
 }
 
 func (c *Config) validate() error {
@@ -96,6 +107,11 @@ type Engine struct {
 	acct   string
 	batch  int
 	fault  func(point string) error
+	clock  clock.Clock
+
+	expressTimeout time.Duration
+	activityPoll   time.Duration
+	activities     activityWaiters
 
 	mu       sync.Mutex
 	machines map[string]cachedMachine // "arn#revision" -> parsed machine
@@ -107,12 +123,19 @@ func New(cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{store: cfg.Store, queue: cfg.Queue, tasks: cfg.Tasks, log: cfg.Logger, now: cfg.NowFunc,
-		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, fault: cfg.FaultFunc, machines: map[string]cachedMachine{}}
+		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, fault: cfg.FaultFunc, machines: map[string]cachedMachine{},
+		clock: clock.OrReal(cfg.Clock), expressTimeout: cfg.ExpressTimeout, activityPoll: cfg.ActivityPollTimeout}
 	if e.log == nil {
 		e.log = slog.Default()
 	}
 	if e.now == nil {
-		e.now = time.Now
+		e.now = e.clock.Now
+	}
+	if e.expressTimeout <= 0 {
+		e.expressTimeout = 5 * time.Minute
+	}
+	if e.activityPoll == 0 {
+		e.activityPoll = 60 * time.Second
 	}
 	if e.region == "" {
 		e.region = "us-east-1"

@@ -67,7 +67,38 @@ var workflows = map[string]struct {
 		`[{"xs":[1,2]},{"xs":[3]},{"xs":[]}]`},
 	"callback": {`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
 		"Parameters":{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token"}},"Next":"D"},"D":{"Type":"Pass","End":true}}}`, `{"n":1}`},
+	// A heartbeat timeout and an answer end the same way (ResultPath
+	// null), since which comes first depends on the injected faults;
+	// heartbeat_test.go checks each on its own.
+	"heartbeat": {`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+		"HeartbeatSeconds":5,"TimeoutSeconds":3600,"ResultPath":null,
+		"Parameters":{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token"}},
+		"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"ResultPath":null,"Next":"D"}],"Next":"D"},"D":{"Type":"Pass","End":true}}}`, `{"n":2}`},
+	"child-sync2": {`{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:sync-child","Input":{"v.$":"$.v"}},
+		"ResultSelector":{"out.$":"$.Output","status.$":"$.Status"},"End":true}}}`, `{"v":21}`},
+	"child-sync-fails": {`{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:failing-child","Input":{}},
+		"Catch":[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.err","Next":"F"}],"End":true},
+		"F":{"Type":"Pass","Parameters":{"error.$":"$.err.Error"},"End":true}}}`, `{}`},
+	"activity": {`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:work",
+		"ResultPath":"$.r","Next":"B"},"B":{"Type":"Pass","End":true}}}`, `{"job":7}`},
 }
+
+// childMachines are the state machines that workflows start with
+// states:startExecution.
+var childMachines = map[string]string{
+	"sync-child": `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.v, $.v)"},"Next":"W"},
+		"W":{"Type":"Wait","Seconds":2,"End":true}}}`,
+	"failing-child": `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"ChildBroke","Cause":"on purpose"}}}`,
+	"slow-child":    `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":120,"Next":"P"},"P":{"Type":"Pass","Result":"slow","End":true}}}`,
+}
+
+// activities are the activities that workflows use.
+var activities = []string{"arn:aws:states:us-east-1:123456789012:activity:work"}
+
+// activityAnswer is what the harness's activity worker answers.
+func activityAnswer(input any) any { return map[string]any{"done": input} }
 
 // fakeTasks answers Task states deterministically: a payload {"fail": n}
 // fails with Transient on the first n attempts; waitForTaskToken tasks
@@ -116,6 +147,7 @@ type harness struct {
 	// fault knobs (probabilities)
 	dup, crash, reorder float64
 	crashes, dups       int
+	running             string // an execution still running, for the failure message
 }
 
 func newHarness(t *testing.T, seed uint64, dup, crash, reorder float64) *harness {
@@ -130,7 +162,7 @@ func newHarnessOn(t *testing.T, st store.Store, seed uint64, dup, crash, reorder
 	clk := clock.NewStub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	h := &harness{t: t, st: st, clk: clk, q: memqueue.New(&memqueue.Config{Clock: clk, VisibilityTimeout: time.Second}),
 		tasks: &fakeTasks{tokens: map[string]bool{}}, rng: rand.New(rand.NewPCG(seed, seed+1)), dup: dup, crash: crash, reorder: reorder}
-	h.eng, err = engine.New(&engine.Config{Store: st, Queue: h.q, Tasks: h.tasks, NowFunc: clk.Now,
+	h.eng, err = engine.New(&engine.Config{Store: st, Queue: h.q, Tasks: h.tasks, NowFunc: clk.Now, Clock: clk, ActivityPollTimeout: -1,
 		FaultFunc: func(point string) error {
 			if h.crash > 0 && h.rng.Float64() < h.crash {
 				h.crashes++
@@ -152,12 +184,20 @@ func (h *harness) pump(ctx context.Context, done func() bool) {
 			if done() {
 				return
 			}
+			if h.work(ctx) {
+				continue
+			}
 			if toks := h.tasks.pending(); len(toks) > 0 {
 				for _, tk := range toks {
 					// A crash after the task call but before the commit
 					// leaves a token that was never stored: the retry
-					// issued another one.
-					if err := h.eng.SendTaskSuccess(ctx, tk, `{"answered":true}`); !errors.Is(err, engine.ErrTaskDoesNotExist) {
+					// issued another one. A heartbeat timeout may have
+					// closed the task.
+					err := h.eng.SendTaskHeartbeat(ctx, tk)
+					if err == nil {
+						err = h.eng.SendTaskSuccess(ctx, tk, `{"answered":true}`)
+					}
+					if !errors.Is(err, engine.ErrTaskDoesNotExist) && !errors.Is(err, engine.ErrTaskTimedOut) {
 						require.NoError(h.t, err)
 					}
 				}
@@ -188,7 +228,34 @@ func (h *harness) pump(ctx context.Context, done func() bool) {
 			require.NoError(h.t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}}))
 		}
 	}
-	h.t.Fatalf("executions did not finish")
+	h.t.Fatalf("executions did not finish, for instance %s", h.running)
+}
+
+// work is the harness's activity worker: it takes every waiting activity
+// task and answers it. It reports whether it found any.
+func (h *harness) work(ctx context.Context) bool {
+	found := false
+	for _, arn := range activities {
+		for {
+			token, input, err := h.eng.GetActivityTask(ctx, arn, "harness")
+			if errors.Is(err, engine.ErrActivityDoesNotExist) {
+				break // this test did not create it
+			}
+			require.NoError(h.t, err)
+			if token == "" {
+				break
+			}
+			found = true
+			in, err := value.DecodeString(input)
+			require.NoError(h.t, err)
+			out, err := value.Encode(activityAnswer(in))
+			require.NoError(h.t, err)
+			if err := h.eng.SendTaskSuccess(ctx, token, string(out)); !errors.Is(err, engine.ErrTaskTimedOut) {
+				require.NoError(h.t, err)
+			}
+		}
+	}
+	return found
 }
 
 // reference runs a workflow with the in-process runner.
@@ -208,6 +275,29 @@ func reference(t *testing.T, def, input string) *interp.Result {
 type callbackAnswerer struct{ f *fakeTasks }
 
 func (c callbackAnswerer) Invoke(ctx context.Context, req *interp.TaskRequest) (any, *asl.Error, error) {
+	if strings.Contains(req.Resource, ":activity:") {
+		return activityAnswer(req.Input), nil, nil
+	}
+	if strings.HasPrefix(req.Resource, "arn:aws:states:::states:startExecution.sync") {
+		// The child runs in-process; the parent sees its status and output.
+		params := req.Input.(map[string]any)
+		arn := params["StateMachineArn"].(string)
+		def := childMachines[arn[strings.LastIndex(arn, ":")+1:]]
+		in, _ := value.Encode(params["Input"])
+		sm, err := asl.Parse([]byte(def))
+		if err != nil {
+			return nil, nil, err
+		}
+		input, _ := value.DecodeString(string(in))
+		res, err := interp.Run(ctx, interp.NewMachine(sm), &interp.Execution{ARN: "child", Input: input, StartTime: time.Unix(0, 0)}, interp.RunOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		if res.Status != "SUCCEEDED" {
+			return nil, &asl.Error{Name: asl.StatesTaskFailed, Cause: "child " + res.Status}, nil
+		}
+		return map[string]any{"Output": res.Output, "Status": res.Status}, nil, nil
+	}
 	if req.TaskToken != "" {
 		return map[string]any{"answered": true}, nil, nil
 	}
@@ -221,8 +311,21 @@ func createMachine(t *testing.T, st store.Store, name, def string) string {
 	return arn
 }
 
+// createAux creates the child state machines and the activities that the
+// workflows use.
+func createAux(t *testing.T, st store.Store) {
+	for name, def := range childMachines {
+		createMachine(t, st, name, def)
+	}
+	for _, arn := range activities {
+		_, err := st.ActivityCreate(context.Background(), &store.ActivityCreateParams{ARN: arn, Name: arn[strings.LastIndex(arn, ":")+1:]})
+		require.NoError(t, err)
+	}
+}
+
 func runAll(t *testing.T, h *harness, perWorkflow int) map[string][]string {
 	ctx := context.Background()
+	createAux(t, h.st)
 	execs := map[string][]string{}
 	for name, w := range workflows {
 		arn := createMachine(t, h.st, name, w.def)
@@ -238,6 +341,7 @@ func runAll(t *testing.T, h *harness, perWorkflow int) map[string][]string {
 				rec, err := h.st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: a})
 				require.NoError(t, err)
 				if rec.Status == store.StatusRunning {
+					h.running = a
 					return false
 				}
 			}
@@ -327,4 +431,65 @@ func TestStopAndDuplicateStart(t *testing.T) {
 	_, err = h.eng.Stop(ctx, &engine.StopParams{ExecutionARN: rec.ARN})
 	require.ErrorIs(t, err, engine.ErrNotRunning)
 	require.ErrorIs(t, h.eng.SendTaskSuccess(ctx, "nope", `{}`), engine.ErrTaskDoesNotExist)
+}
+
+// drain handles every message that is visible now, without moving the
+// clock or answering tasks.
+func (h *harness) drain(ctx context.Context) {
+	for {
+		ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 10})
+		require.NoError(h.t, err)
+		if len(ds) == 0 {
+			return
+		}
+		for _, d := range ds {
+			require.NoError(h.t, h.eng.HandleMessage(ctx, d.Body, d.ReceiveCount))
+			require.NoError(h.t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}}))
+		}
+	}
+}
+
+// advance moves the clock and handles what falls due.
+func (h *harness) advance(ctx context.Context, d time.Duration) {
+	h.clk.Advance(d)
+	h.drain(ctx)
+}
+
+// startOne creates a state machine and starts one execution of it.
+func (h *harness) startOne(ctx context.Context, name, def, input string) string {
+	arn := createMachine(h.t, h.st, name, def)
+	rec, err := h.eng.Start(ctx, &engine.StartParams{StateMachineARN: arn, Name: "e", Input: input})
+	require.NoError(h.t, err)
+	return rec.ARN
+}
+
+// execution reads an execution record.
+func (h *harness) execution(ctx context.Context, arn string) *store.Execution {
+	rec, err := h.st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
+	require.NoError(h.t, err)
+	return rec
+}
+
+// eventTypes returns the types of an execution's history events.
+func (h *harness) eventTypes(ctx context.Context, arn string) []string {
+	hist, err := h.eng.History(ctx, arn)
+	require.NoError(h.t, err)
+	var out []string
+	for _, ev := range hist {
+		out = append(out, ev.Type)
+	}
+	return out
+}
+
+// event returns the first history event of type typ.
+func (h *harness) event(ctx context.Context, arn, typ string) *interp.Event {
+	hist, err := h.eng.History(ctx, arn)
+	require.NoError(h.t, err)
+	for _, ev := range hist {
+		if ev.Type == typ {
+			return ev
+		}
+	}
+	h.t.Fatalf("no %s event in the history of %s", typ, arn)
+	return nil
 }

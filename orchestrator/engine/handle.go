@@ -63,23 +63,33 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 	if err != nil {
 		return "", fmt.Errorf("loading execution %s: %w", msg.Exec, err)
 	}
-	if exRec.Status != store.StatusRunning {
-		return "stopped", nil
-	}
 	var xd execData
 	if err := json.Unmarshal(exRec.Data, &xd); err != nil {
 		return "", fmt.Errorf("decoding execution %s: %w", msg.Exec, err)
+	}
+	if exRec.Status != store.StatusRunning {
+		if xd.Parent != nil && (redelivered || msg.Kind == kindExecEnd || msg.Kind == kindExpress) {
+			// The end may have committed without telling the parent (the
+			// worker died before sending): tell it again, harmlessly.
+			if err := e.notifyParent(ctx, exRec, xd.Parent); err != nil {
+				return "", err
+			}
+		}
+		return "stopped", nil
 	}
 	// Re-decode the input with UseNumber.
 	if v, err := value.DecodeString(exRec.Input); err == nil {
 		xd.Exec.Input = v
 	}
 	if msg.Kind == kindExecEnd {
-		return e.timeOut(ctx, exRec)
+		return e.timeOut(ctx, exRec, xd.Parent)
 	}
 	m, _, err := e.machine(ctx, exRec.StateMachineARN, xd.Revision)
 	if err != nil {
 		return "", err
+	}
+	if msg.Kind == kindExpress {
+		return e.runExpressMessage(ctx, m, exRec, &xd)
 	}
 	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: msg.Exec, ThreadID: msg.Thread})
 	if errors.Is(err, store.ErrNotFound) {
@@ -95,7 +105,7 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 	if err := e.crash("loaded"); err != nil {
 		return "", err
 	}
-	s := &step{e: e, m: m, ex: xd.Exec, rec: exRec, msg: msg, th: th, cp: cp, now: e.now().UTC()}
+	s := &step{e: e, m: m, ex: xd.Exec, rec: exRec, parent: xd.Parent, msg: msg, th: th, cp: cp, now: e.now().UTC()}
 	switch msg.Kind {
 	case kindChild, kindLaunch:
 		// These messages are not fenced by a sequence number: their effect
@@ -127,8 +137,11 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		}
 		return s.commit(ctx, false)
 	}
+	if msg.tokenFenced() {
+		return e.handleAnswer(ctx, s, redelivered)
+	}
 	if msg.Seq < th.Seq {
-		if redelivered && msg.Seq == th.Seq-1 && len(th.Outbox) > 0 {
+		if redelivered && msg.Seq == cp.outboxSeq(th.Seq)-1 && len(th.Outbox) > 0 {
 			if err := e.resend(ctx, th.Outbox); err != nil {
 				return "", err
 			}
@@ -152,25 +165,13 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 			return "stale", nil
 		}
 		in = interp.Input{Kind: interp.TimerFired}
-	case kindCallback, kindTimeout:
-		if cp.Thread.Phase != interp.PhaseTask || cp.Thread.TaskToken == "" || (msg.Kind == kindCallback && cp.Thread.TaskToken != msg.Token) {
+	case kindTimeout:
+		// A timeout message of an older engine, fenced by Seq.
+		if cp.Thread.Phase != interp.PhaseTask || cp.Thread.TaskToken == "" {
 			return "stale", nil
 		}
-		in = interp.Input{Kind: interp.TaskDone}
-		switch {
-		case msg.Kind == kindTimeout:
-			in.Err = &asl.Error{Name: asl.StatesTimeout}
-		case msg.Failed:
-			in.Err = &asl.Error{Name: msg.Error, Cause: msg.Cause}
-		default:
-			v, err := value.Decode(msg.Output)
-			if err != nil {
-				in.Err = &asl.Error{Name: asl.StatesRuntime, Cause: "The task output is not valid JSON"}
-			} else {
-				in.Result = v
-			}
-		}
-		s.deleteTokens = append(s.deleteTokens, cp.Thread.TaskToken)
+		in = interp.Input{Kind: interp.TaskDone, Err: &asl.Error{Name: asl.StatesTimeout}}
+		s.consume()
 	default:
 		e.log.ErrorContext(ctx, "dropping message of unknown kind", "kind", msg.Kind)
 		return "bad", nil
@@ -184,26 +185,96 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 	return s.commit(ctx, true)
 }
 
+// handleAnswer handles a message that answers the task the thread waits
+// for: a callback, a timeout, a heartbeat check or a child execution's
+// end. It is fenced by the task token: any other token, or a thread no
+// longer waiting, makes it stale. Its commit is not fenced by Seq (a
+// heartbeat may have advanced it meanwhile): a conflict reads again.
+func (e *Engine) handleAnswer(ctx context.Context, s *step, redelivered bool) (string, error) {
+	msg, cp := s.msg, s.cp
+	if cp.Thread.Phase != interp.PhaseTask || cp.Thread.TaskToken != msg.Token {
+		if redelivered && cp.Consumed == msg.Token && len(s.th.Outbox) > 0 {
+			// This answer was committed; its sends may not have been.
+			if err := e.resend(ctx, s.th.Outbox); err != nil {
+				return "", err
+			}
+			return "resent", nil
+		}
+		return "stale", nil
+	}
+	in := interp.Input{Kind: interp.TaskDone}
+	switch msg.Kind {
+	case kindTimeout:
+		in.Err = &asl.Error{Name: asl.StatesTimeout}
+	case kindHeartbeat:
+		w := cp.Wait
+		if w == nil || w.Heartbeat == 0 {
+			return "stale", nil
+		}
+		if s.now.Before(w.HeartbeatDue) {
+			// A heartbeat pushed the deadline: check again then.
+			next := &message{Kind: kindHeartbeat, Exec: msg.Exec, Thread: msg.Thread, Token: msg.Token}
+			err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: next.encode(), Delay: w.HeartbeatDue.Sub(s.now)}}})
+			if err != nil {
+				return "", fmt.Errorf("re-arming the heartbeat timer of %s thread %q: %w", msg.Exec, msg.Thread, err)
+			}
+			return "rearmed", nil
+		}
+		in.Err = &asl.Error{Name: asl.StatesHeartbeatTimeout}
+	case kindChildExec:
+		res, terr, err := s.childExecResult(ctx)
+		if err != nil {
+			return "", err
+		}
+		if res == nil && terr == nil {
+			return "stale", nil // the child still runs: a stray message
+		}
+		in.Result, in.Err = res, terr
+	case kindCallback:
+		if msg.Failed {
+			in.Err = &asl.Error{Name: msg.Error, Cause: msg.Cause}
+			break
+		}
+		v, err := value.Decode(msg.Output)
+		if err != nil {
+			in.Err = &asl.Error{Name: asl.StatesRuntime, Cause: "The task output is not valid JSON"}
+		} else {
+			in.Result = v
+		}
+	}
+	s.consume()
+	if err := s.run(ctx, in); err != nil {
+		return "", err
+	}
+	if err := e.crash("invoked"); err != nil {
+		return "", err
+	}
+	return s.commit(ctx, false)
+}
+
 // step accumulates one message's work: the interpreter's steps, the
 // writes of the commit and the messages to send after it.
 type step struct {
-	e   *Engine
-	m   *interp.Machine
-	ex  *interp.Execution
-	rec *store.Execution
-	msg *message
-	th  *store.Thread
-	cp  *checkpoint
-	now time.Time
+	e      *Engine
+	m      *interp.Machine
+	ex     *interp.Execution
+	rec    *store.Execution
+	parent *parentLink
+	msg    *message
+	th     *store.Thread
+	cp     *checkpoint
+	now    time.Time
 
-	events       []*interp.Event
-	outbox       []queue.Message
-	newThreads   []store.ThreadWrite
-	childResults []store.ChildResultWrite
-	putTokens    []store.Token
-	deleteTokens []string
-	execUpdate   *store.ExecutionUpdate
-	joined       bool // the children are all done: join them
+	events        []*interp.Event
+	outbox        []queue.Message
+	newThreads    []store.ThreadWrite
+	childResults  []store.ChildResultWrite
+	putTokens     []store.Token
+	deleteTokens  []string
+	activityTasks []store.ActivityTask
+	activityDone  []store.ActivityTaskDelete
+	execUpdate    *store.ExecutionUpdate
+	joined        bool // the children are all done: join them
 }
 
 func (s *step) env() *interp.Env {
@@ -233,19 +304,12 @@ func (s *step) run(ctx context.Context, in interp.Input) error {
 			s.send(&message{Kind: kindTimer, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1}, eff.Due.Sub(s.now))
 			return nil
 		case interp.Invoke:
-			res, terr, err := s.invoke(ctx, eff.Task)
+			w, res, terr, err := s.invokeTask(ctx, eff.Task)
 			if err != nil {
 				return err
 			}
-			if eff.Task.TaskToken != "" && terr == nil {
-				// Wait for the callback: the token resumes this thread at
-				// the next sequence number.
-				s.putTokens = append(s.putTokens, store.Token{Token: eff.Task.TaskToken, ExecutionARN: s.msg.Exec,
-					ThreadID: s.msg.Thread, Seq: s.th.Seq + 1})
-				if eff.Task.TimeoutSeconds > 0 {
-					s.send(&message{Kind: kindTimeout, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1},
-						time.Duration(eff.Task.TimeoutSeconds)*time.Second)
-				}
+			if w != nil {
+				s.wait(w, eff.Task)
 				return nil
 			}
 			in = interp.Input{Kind: interp.TaskDone, Result: res, Err: terr}
@@ -259,11 +323,64 @@ func (s *step) run(ctx context.Context, in interp.Input) error {
 	}
 }
 
-func (s *step) invoke(ctx context.Context, req *interp.TaskRequest) (any, *asl.Error, error) {
-	if s.e.tasks == nil {
+// invokeTask runs a Task state's work. The engine itself handles
+// states:startExecution and activities; the rest goes to the configured
+// integrations. A non-nil taskWait means the thread must wait for a task
+// token (a callback, an activity worker, a child execution).
+func (s *step) invokeTask(ctx context.Context, req *interp.TaskRequest) (*taskWait, any, *asl.Error, error) {
+	switch {
+	case isStartExecution(req.Resource):
+		return s.startExecutionTask(ctx, req)
+	case isActivity(req.Resource):
+		return s.activityTask(ctx, req)
+	}
+	res, terr, err := s.e.invoke(ctx, req)
+	if err != nil || terr != nil || req.TaskToken == "" {
+		return nil, res, terr, err
+	}
+	return &taskWait{Token: req.TaskToken}, nil, nil, nil
+}
+
+// invoke calls the configured integrations.
+func (e *Engine) invoke(ctx context.Context, req *interp.TaskRequest) (any, *asl.Error, error) {
+	if e.tasks == nil {
 		return nil, &asl.Error{Name: asl.StatesTaskFailed, Cause: "no task integration is configured for " + req.Resource}, nil
 	}
-	return s.e.tasks.Invoke(ctx, req)
+	return e.tasks.Invoke(ctx, req)
+}
+
+// wait makes the thread wait for w's token: the token record, the
+// TimeoutSeconds timer and the heartbeat timer, all in this step's commit.
+func (s *step) wait(w *taskWait, req *interp.TaskRequest) {
+	s.cp.Thread.TaskToken = w.Token
+	var data []byte
+	if w.internal {
+		data, _ = json.Marshal(&tokenData{Internal: true})
+	}
+	s.putTokens = append(s.putTokens, store.Token{Token: w.Token, ExecutionARN: s.msg.Exec,
+		ThreadID: s.msg.Thread, Seq: s.th.Seq + 1, Data: data})
+	if req.TimeoutSeconds > 0 {
+		s.send(&message{Kind: kindTimeout, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1, Token: w.Token},
+			time.Duration(req.TimeoutSeconds)*time.Second)
+	}
+	if req.HeartbeatSeconds > 0 {
+		w.Heartbeat = req.HeartbeatSeconds
+		w.HeartbeatDue = s.now.Add(time.Duration(req.HeartbeatSeconds) * time.Second)
+		s.send(&message{Kind: kindHeartbeat, Exec: s.msg.Exec, Thread: s.msg.Thread, Token: w.Token},
+			time.Duration(req.HeartbeatSeconds)*time.Second)
+	}
+	s.cp.Wait = w
+}
+
+// consume ends the thread's wait for its task token: the answer is being
+// committed. The token record stays, so that a late SendTask* gets
+// TaskTimedOut; an activity task no worker took is removed.
+func (s *step) consume() {
+	s.cp.Consumed = s.cp.Thread.TaskToken
+	if w := s.cp.Wait; w != nil && w.Activity != "" && !w.Started {
+		s.activityDone = append(s.activityDone, store.ActivityTaskDelete{ActivityARN: w.Activity, Key: w.ActivityKey})
+	}
+	s.cp.Wait = nil
 }
 
 // fork records the children and launches the first of them.
@@ -300,12 +417,12 @@ func (s *step) launch() {
 		f.Children[i] = nil
 		c.ID = childID(s.msg.Thread, f.Gen, i)
 		c.Started = false
-		ccp := &checkpoint{Thread: *c, Parent: s.msg.Thread, Index: i, Gen: f.Gen}
+		ccp := &checkpoint{Thread: *c, Parent: s.msg.Thread, Index: i, Gen: f.Gen, Keyed: true}
 		ccp.Thread.LastEventID = 0
 		data, _ := ccp.encode()
 		first := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: c.ID, Seq: 1}
 		s.newThreads = append(s.newThreads, store.ThreadWrite{ThreadID: c.ID, ExpectSeq: store.NoSeq, Seq: 1, Data: data,
-			Outbox: [][]byte{first.encode()}})
+			Outbox: [][]byte{encodeOutbox(queue.Message{Body: first.encode()})}})
 		s.send(first, 0)
 		f.Launched++
 		n++
@@ -343,6 +460,9 @@ func (s *step) done() {
 			}
 		}
 		s.execUpdate = u
+		if m := parentMessage(s.msg.Exec, s.parent); m != nil {
+			s.send(m, 0)
+		}
 		return
 	}
 	b, _ := json.Marshal(&childEnd{Output: th.Output, Error: th.Error, Events: s.cp.Events})
@@ -453,13 +573,15 @@ func (s *step) after(eff interp.Effect) {
 // means another delivery already did the work. Otherwise (child, launch)
 // a conflict asks for a fresh read and another try.
 func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
+	events := eventWrites(s.msg.Thread, s.now, s.events, s.cp)
+	s.cp.OutboxSeq = 0 // this commit writes the outbox
 	data, err := s.cp.encode()
 	if err != nil {
 		return "", err
 	}
 	outbox := make([][]byte, len(s.outbox), len(s.outbox)+8)
 	for i, m := range s.outbox {
-		outbox[i] = encodeOutbox(m)
+		outbox[i] = encodeOutboxAt(m, s.now)
 	}
 	outbox = append(outbox, s.pendingStarts()...)
 	threads := append([]store.ThreadWrite{{ThreadID: s.msg.Thread, ExpectSeq: s.th.Seq, Seq: s.th.Seq + 1, Data: data, Outbox: outbox}}, s.newThreads...)
@@ -470,13 +592,15 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 		crs[i] = c
 	}
 	err = s.e.store.Commit(ctx, &store.CommitParams{
-		ExecutionARN:    s.msg.Exec,
-		ExecutionUpdate: s.execUpdate,
-		Threads:         threads,
-		Events:          eventWrites(s.msg.Thread, s.now, s.events),
-		TokensPut:       s.putTokens,
-		TokensDelete:    s.deleteTokens,
-		ChildResults:    crs,
+		ExecutionARN:        s.msg.Exec,
+		ExecutionUpdate:     s.execUpdate,
+		Threads:             threads,
+		Events:              events,
+		TokensPut:           s.putTokens,
+		TokensDelete:        s.deleteTokens,
+		ChildResults:        crs,
+		ActivityTasks:       s.activityTasks,
+		ActivityTasksDelete: s.activityDone,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		if fenced {
@@ -486,6 +610,9 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("committing step of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
+	}
+	for _, t := range s.activityTasks {
+		s.e.wakeActivity(t.ActivityARN)
 	}
 	if err := s.e.crash("committed"); err != nil {
 		return "", err
@@ -533,6 +660,9 @@ func (s *step) pendingStarts() [][]byte {
 type outboxEntry struct {
 	Body  json.RawMessage `json:"b"`
 	Delay time.Duration   `json:"d,omitempty"`
+	// At is when a delayed message is due: a resend waits only for what
+	// is left of the delay.
+	At time.Time `json:"at,omitzero"`
 }
 
 func encodeOutbox(m queue.Message) []byte {
@@ -540,16 +670,51 @@ func encodeOutbox(m queue.Message) []byte {
 	return b
 }
 
-// resend sends a checkpoint's outbox again.
-func (e *Engine) resend(ctx context.Context, outbox [][]byte) error {
+// encodeOutboxAt encodes m, sent at now, for an outbox.
+func encodeOutboxAt(m queue.Message, now time.Time) []byte {
+	oe := outboxEntry{Body: m.Body, Delay: m.Delay}
+	if m.Delay > 0 {
+		oe.At = now.Add(m.Delay)
+	}
+	b, _ := json.Marshal(&oe)
+	return b
+}
+
+// decodeOutbox returns the messages of an outbox, with what is left of
+// their delays at now.
+func decodeOutbox(outbox [][]byte, now time.Time) []queue.Message {
 	msgs := make([]queue.Message, 0, len(outbox))
 	for _, b := range outbox {
 		var oe outboxEntry
 		if err := json.Unmarshal(b, &oe); err != nil {
 			continue
 		}
+		if len(oe.Body) == 0 {
+			// A bare message body (the first outbox of a thread).
+			oe = outboxEntry{Body: b}
+		}
+		if !oe.At.IsZero() {
+			oe.Delay = max(oe.At.Sub(now), 0)
+		}
 		msgs = append(msgs, queue.Message{Body: oe.Body, Delay: oe.Delay})
 	}
+	return msgs
+}
+
+// sendNow sends messages.
+func (e *Engine) sendNow(ctx context.Context, msgs []queue.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	if err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: msgs}); err != nil {
+		return fmt.Errorf("sending messages: %w", err)
+	}
+	return nil
+}
+
+// resend sends a checkpoint's outbox again.
+func (e *Engine) resend(ctx context.Context, outbox [][]byte) error {
+	msgs := decodeOutbox(outbox, e.now())
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -560,20 +725,29 @@ func (e *Engine) resend(ctx context.Context, outbox [][]byte) error {
 }
 
 // timeOut ends an execution whose TimeoutSeconds passed.
-func (e *Engine) timeOut(ctx context.Context, rec *store.Execution) (string, error) {
+func (e *Engine) timeOut(ctx context.Context, rec *store.Execution, parent *parentLink) (string, error) {
 	now := e.now().UTC()
 	ev := &interp.Event{ID: 0, Timestamp: now, Type: "ExecutionTimedOut", DetailsKey: "executionTimedOutEventDetails",
 		Details: map[string]any{"error": asl.StatesTimeout, "cause": "The execution timed out."}}
 	err := e.store.Commit(ctx, &store.CommitParams{
 		ExecutionARN:    rec.ARN,
 		ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusTimedOut, Error: asl.StatesTimeout, Cause: "The execution timed out.", StoppedAt: now},
-		Events:          eventWrites("~", now, []*interp.Event{ev}),
+		Events:          eventWrites("~", now, []*interp.Event{ev}, nil),
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return "stopped", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("timing out %s: %w", rec.ARN, err)
+	}
+	if err := e.crash("committed"); err != nil {
+		return "", err
+	}
+	if parent != nil {
+		rec.Status = store.StatusTimedOut
+		if err := e.notifyParent(ctx, rec, parent); err != nil {
+			return "", err
+		}
 	}
 	return "timedout", nil
 }
