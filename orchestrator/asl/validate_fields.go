@@ -189,30 +189,44 @@ func isJSONata(s string) bool {
 // intField parses a field that holds an integer, or a JSONata expression
 // in a JSONata state; pathNode is its ...Path twin (JSONPath only).
 func (p *parser) intField(st *State, n, pathNode *node, loc, field string, min, max int64) Field {
-	var f Field
-	if n != nil && pathNode != nil {
-		p.schema(loc, "The fields '%s' and '%sPath' are mutually exclusive", field, field)
+	f, done := p.twinField(st, n, pathNode, loc, field)
+	if done {
+		return f
 	}
 	if n != nil {
-		f.Set = true
-		if st.QueryLanguage == JSONata {
-			if e, ok := p.jsonataString(n, loc+"/"+field); ok {
-				f.Expr = e
-				return f
-			}
-		}
 		if i, ok := p.integer(n, loc+"/"+field, field, min, max); ok {
 			f.Literal = json.Number(strconv.FormatInt(i, 10))
 		}
 		return f
 	}
 	if pathNode != nil {
-		f.Set = true
 		if s, ok := p.str(pathNode, loc+"/"+field+"Path", field+"Path"); ok {
 			f.Path = p.path(s, loc+"/"+field+"Path", field+"Path", true)
 		}
 	}
 	return f
+}
+
+// twinField starts parsing a field n that has a ...Path twin pathNode
+// (Seconds and SecondsPath, Error and ErrorPath, ...): it reports the two
+// used together, sets f.Set, and in a JSONata state takes a "{% %}" value
+// of n as an expression, which completes f (done).
+func (p *parser) twinField(st *State, n, pathNode *node, loc, field string) (f Field, done bool) {
+	if n != nil && pathNode != nil {
+		p.schema(loc, "The fields '%s' and '%sPath' are mutually exclusive", field, field)
+	}
+	if n == nil {
+		f.Set = pathNode != nil
+		return f, false
+	}
+	f.Set = true
+	if st.QueryLanguage == JSONata {
+		if e, ok := p.jsonataString(n, loc+"/"+field); ok {
+			f.Expr = e
+			return f, true
+		}
+	}
+	return f, false
 }
 
 // isTimestamp reports whether s is an RFC 3339 timestamp as AWS accepts

@@ -370,25 +370,17 @@ func (p *parser) fail(st *State, get func(string) *node, loc string) {
 }
 
 func (p *parser) failField(st *State, n, pathNode *node, loc, field string) Field {
-	var f Field
-	if n != nil && pathNode != nil {
-		p.schema(loc, "The fields '%s' and '%sPath' are mutually exclusive", field, field)
+	f, done := p.twinField(st, n, pathNode, loc, field)
+	if done {
+		return f
 	}
 	if n != nil {
-		f.Set = true
-		if st.QueryLanguage == JSONata {
-			if e, ok := p.jsonataString(n, loc+"/"+field); ok {
-				f.Expr = e
-				return f
-			}
-		}
 		if s, ok := p.str(n, loc+"/"+field, field); ok {
 			f.Literal = s
 		}
 		return f
 	}
 	if pathNode != nil {
-		f.Set = true
 		ploc := loc + "/" + field + "Path"
 		s, ok := p.str(pathNode, ploc, field+"Path")
 		if !ok {

@@ -59,10 +59,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) error {
 			if pretty {
 				b.WriteString("\n" + inner)
 			}
-			if isFunction(it) {
-				b.WriteString(`""`)
-				continue
-			}
+			// A function is written as "" (writeJSON's default case).
 			if err := writeJSON(b, it, pretty, inner); err != nil {
 				return err
 			}
@@ -92,10 +89,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) error {
 				b.WriteByte(' ')
 			}
 			it := x[k]
-			if isFunction(it) {
-				b.WriteString(`""`)
-				continue
-			}
+			// A function is written as "" (writeJSON's default case).
 			if err := writeJSON(b, it, pretty, inner); err != nil {
 				return err
 			}
@@ -304,17 +298,27 @@ func fnContains(c *evalCtx, args []any, _ any) (any, error) {
 	return !isUndef(m), nil
 }
 
+// limitArg reads the optional limit, the third argument of $split and
+// $match: -1 when absent, an error with code when negative.
+func limitArg(args []any, code, fn string) (int, error) {
+	l, ok := numArg(argOr(args, 2))
+	if !ok {
+		return -1, nil
+	}
+	if l < 0 {
+		return 0, rtErr(code, "Third argument of %s function must evaluate to a positive number", fn)
+	}
+	return int(l), nil
+}
+
 func fnSplit(_ *evalCtx, args []any, _ any) (any, error) {
 	s, ok := args[0].(string)
 	if !ok {
 		return undefined, nil
 	}
-	limit := -1
-	if l, ok := numArg(argOr(args, 2)); ok {
-		if l < 0 {
-			return nil, rtErr("D3020", "Third argument of split function must evaluate to a positive number")
-		}
-		limit = int(l)
+	limit, err := limitArg(args, "D3020", "split")
+	if err != nil {
+		return nil, err
 	}
 	var parts []string
 	switch sep := args[1].(type) {
@@ -394,12 +398,9 @@ func fnMatch(_ *evalCtx, args []any, _ any) (any, error) {
 	if !ok {
 		return undefined, nil
 	}
-	limit := -1
-	if l, ok := numArg(argOr(args, 2)); ok {
-		if l < 0 {
-			return nil, rtErr("D3040", "Third argument of match function must evaluate to a positive number")
-		}
-		limit = int(l)
+	limit, err := limitArg(args, "D3040", "match")
+	if err != nil {
+		return nil, err
 	}
 	re, ok := args[1].(*regexFunc)
 	if !ok {
