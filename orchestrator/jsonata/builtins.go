@@ -83,6 +83,6 @@ func init() {
 		{"parse", "<s-:x>", fnParse},
 	}
 	for _, e := range table {
-		builtins[e.name] = &builtin{name: e.name, sig: parseSignature(e.sig), fn: e.fn}
+		builtins[e.name] = &builtin{name: e.name, sigText: e.sig, fn: e.fn}
 	}
 }

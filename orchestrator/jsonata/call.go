@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // lambda is a user-defined function, closing over its input and frame.
@@ -16,9 +17,20 @@ type lambda struct {
 
 // builtin is a library function.
 type builtin struct {
-	name string
-	sig  *signature
-	fn   func(c *evalCtx, args []any, input any) (any, error)
+	name    string
+	sigText string
+	fn      func(c *evalCtx, args []any, input any) (any, error)
+
+	sigOnce sync.Once
+	sigVal  *signature
+}
+
+// sig returns the parsed signature, compiled on first use: compiling all
+// of them (regular expressions) at init would cost every process start
+// about 1.5 ms, JSONata or not.
+func (b *builtin) sig() *signature {
+	b.sigOnce.Do(func() { b.sigVal = parseSignature(b.sigText) })
+	return b.sigVal
 }
 
 // regexFunc is the value of a regular expression literal.
@@ -68,7 +80,7 @@ func arity(f any) int {
 	case *lambda:
 		return len(x.params)
 	case *builtin:
-		return len(x.sig.params)
+		return len(x.sig().params)
 	case *partialFunc:
 		n := 0
 		for _, a := range x.args {
@@ -191,7 +203,7 @@ func (c *evalCtx) applyInner(proc any, args []any, input any) (any, error) {
 	}
 	switch f := proc.(type) {
 	case *builtin:
-		vargs, err := f.sig.validate(f.name, args, input)
+		vargs, err := f.sig().validate(f.name, args, input)
 		if err != nil {
 			return nil, err
 		}

@@ -234,3 +234,14 @@ func TestLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestBuiltinSignatures parses every builtin's signature (they are parsed
+// lazily, on first use): a bad one fails here, not in a user's execution.
+func TestBuiltinSignatures(t *testing.T) {
+	t.Parallel()
+	require.NotEmpty(t, builtins)
+	for name, b := range builtins {
+		require.NotPanics(t, func() { b.sig() }, "signature of $%s: %q", name, b.sigText)
+		require.NotNil(t, b.sig().re, "signature of $%s", name)
+	}
+}

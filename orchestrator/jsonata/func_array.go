@@ -228,7 +228,7 @@ func callArgs(f any, all ...any) []any {
 	n := arity(f)
 	if b, ok := f.(*builtin); ok {
 		n = 0
-		for _, p := range b.sig.params {
+		for _, p := range b.sig().params {
 			if !p.optional {
 				n++
 			}
