@@ -173,7 +173,10 @@ func (l *Local) Invoke(ctx context.Context, in *lambda.InvokeInput, _ ...func(*l
 	default:
 		out.StatusCode = http.StatusOK
 		out.ExecutedVersion = aws.String("$LATEST")
-		resp, err := call(lambdacontext.NewContext(ctx, lc), fn, payload)
+		resp, err := callCtx(lambdacontext.NewContext(ctx, lc), fn, payload)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("invoking %s: %w", name, ctx.Err())
+		}
 		switch {
 		case err != nil:
 			out.FunctionError = aws.String("Unhandled")
@@ -204,6 +207,27 @@ func (l *Local) Invoke(ctx context.Context, in *lambda.InvokeInput, _ ...func(*l
 func traceID(requestID string) string {
 	hex := strings.ReplaceAll(requestID, "-", "")
 	return "1-" + hex[:8] + "-" + hex[8:]
+}
+
+// callCtx runs fn until it returns or ctx is done, whichever comes
+// first: like Lambda, the caller stops waiting at the deadline even when the
+// function ignores ctx (it then finishes in the background).
+func callCtx(ctx context.Context, fn Function, payload []byte) ([]byte, error) {
+	type result struct {
+		resp []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := call(ctx, fn, payload)
+		done <- result{resp, err}
+	}()
+	select {
+	case r := <-done:
+		return r.resp, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // call runs fn, turning a panic into a function error as the Go runtime
