@@ -27,6 +27,36 @@
 // retried from a fresh read. Children are launched in batches of at most
 // LaunchBatch threads per commit, so a 10,000-item Map never needs one
 // huge transaction.
+//
+// # Waiting tasks
+//
+// A thread that waits for a task token (.waitForTaskToken, an activity, a
+// child execution of states:startExecution.sync) is answered by messages
+// fenced by that token rather than by Seq: SendTaskSuccess and
+// SendTaskFailure, the TimeoutSeconds timer, the HeartbeatSeconds timer
+// and a child's end. A heartbeat and an activity's ActivityStarted commit
+// the waiting thread's checkpoint (the heartbeat deadline, the event) and
+// advance its Seq without replacing its outbox. A heartbeat timer that
+// finds the deadline pushed sends itself again for the new deadline. Token
+// records stay after their task closes, so that a late SendTask* gets
+// ErrTaskTimedOut, as on AWS.
+//
+// # Child executions and activities
+//
+// states:startExecution is handled here, not by the task integrations:
+// the child is created (named after the task's idempotency key unless the
+// parameters name it) with a link to the parent thread, and its first
+// message goes in the parent's outbox, so that it cannot end before the
+// parent waits. Its end, with .sync or .sync:2, sends the parent a message
+// from its terminal commit's outbox. An activity task is a store record
+// written with its token; GetActivityTask claims it for one worker.
+//
+// # Express
+//
+// An EXPRESS execution runs in one process through interp.Run: StartSync
+// returns its end and stores nothing; Start stores the execution record
+// and sends one message whose handler runs it from the start (again, after
+// a crash: at least once) and records its end.
 package engine
 
 import (

@@ -211,7 +211,7 @@ func eventKey(nanos int64, thread string, id int64) string {
 }
 
 // recentEvents is how many of its last events a checkpoint remembers.
-const recentEvents = 4
+const recentEvents = 3
 
 // prevKey returns the key of the thread's event with local id prev, and
 // the storedEvent version: 1 when the key is known or no such event
