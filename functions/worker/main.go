@@ -1,7 +1,8 @@
 // Command worker is the SQS consumer Lambda: it advances one state of one
 // thread per message through the engine, checkpointing to DynamoDB, and
 // reports failed messages with ReportBatchItemFailures so one bad message
-// never fails the others.
+// never fails the others. Task states call Lambda, DynamoDB, SES v2 and SQS
+// through the AWS SDK (orchestrator/task).
 //
 // Environment: TABLE_NAME (the stepwise table), QUEUE_URL (the step queue).
 package main
@@ -20,6 +21,7 @@ import (
 	"github.com/stepwise-dev/stepwise/orchestrator/queue"
 	"github.com/stepwise-dev/stepwise/orchestrator/queue/sqsqueue"
 	"github.com/stepwise-dev/stepwise/orchestrator/store/dynamostore"
+	"github.com/stepwise-dev/stepwise/orchestrator/task"
 )
 
 func main() {
@@ -35,9 +37,15 @@ func main() {
 		os.Exit(1)
 	}
 	q := sqsqueue.New(sqs.NewFromConfig(cfg), queueURL)
+	tasks, err := task.New(&task.Config{AWS: &cfg, Logger: log})
+	if err != nil {
+		log.Error("creating the task integrations", "error", err)
+		os.Exit(1)
+	}
 	eng, err := engine.New(&engine.Config{
 		Store:  dynamostore.New(dynamodb.NewFromConfig(cfg), table),
 		Queue:  q,
+		Tasks:  tasks,
 		Logger: log,
 	})
 	if err != nil {
