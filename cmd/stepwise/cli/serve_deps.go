@@ -57,7 +57,11 @@ func (d *serveDeps) mount(mux *http.ServeMux, rt *app.Runtime, sms map[string]*s
 	return nil
 }
 
-func (d *serveDeps) resume(ctx context.Context, rt *app.Runtime) (int, error) { return 0, nil }
+// resume re-sends what unfinished executions wait for: the in-process
+// queue starts empty after a restart.
+func (d *serveDeps) resume(ctx context.Context, rt *app.Runtime) (int, error) {
+	return rt.Engine.ResumeAll(ctx)
+}
 
 func (d *serveDeps) describe() []string {
 	return []string{"outbox              " + filepath.Join(d.dataDir, "outbox") + " (sent e-mail as .eml)"}
