@@ -106,6 +106,7 @@ type pathElem struct {
 
 type docPath []pathElem
 
+// String formats a path as DynamoDB's messages do: [a, b, [0]].
 func (p docPath) String() string {
 	parts := make([]string, len(p))
 	for i, e := range p {

@@ -38,8 +38,10 @@ func EmulatorCompat(o *lambda.Options) {
 
 type emulatorCompat struct{}
 
+// ID names the middleware in the stack.
 func (emulatorCompat) ID() string { return "StepwiseLambdaEmulatorCompat" }
 
+// HandleDeserialize rewrites the emulator's function error replies.
 func (emulatorCompat) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {

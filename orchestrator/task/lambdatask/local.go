@@ -38,6 +38,7 @@ type FunctionError struct {
 	Message string `json:"errorMessage"`
 }
 
+// Error returns "Type: Message".
 func (e *FunctionError) Error() string { return e.Type + ": " + e.Message }
 
 // FromHandler turns a handler function as aws-lambda-go's lambda.Start

@@ -29,6 +29,7 @@ type FieldError struct {
 	Msg  string // the whole message, naming Path
 }
 
+// Error returns the message.
 func (e *FieldError) Error() string { return e.Msg }
 
 // Errorf returns a FieldError for path whose message is "The value for the

@@ -20,6 +20,7 @@ type Event struct {
 // CustomError is an error whose type name is the errorType.
 type CustomError struct{ Reason string }
 
+// Error returns the reason.
 func (e *CustomError) Error() string { return e.Reason }
 
 // Handle answers an Event: "echo" returns the value, "error" fails with an
