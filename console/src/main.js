@@ -75,7 +75,15 @@ async function machineView(arn, params) {
   const req = { stateMachineArn: arn, maxResults: 20 };
   if (status) req.statusFilter = status;
   if (tokens.length) req.nextToken = tokens[tokens.length - 1];
-  const page = await call('ListExecutions', req);
+  let page;
+  try {
+    page = await call('ListExecutions', req);
+  } catch (err) {
+    // Express executions are not kept: AWS lists them in CloudWatch Logs
+    // only, and ListExecutions refuses the machine.
+    if (err.type !== 'StateMachineTypeNotSupported') throw err;
+    page = { executions: [], unsupported: true };
+  }
   const go = (st, pages) => {
     const p = new URLSearchParams();
     if (st) p.set('status', st);
@@ -99,23 +107,38 @@ async function machineView(arn, params) {
     h('details', {}, h('summary', {}, 'Graph'), h('div', { class: 'graph-wrap small' }, draw(JSON.parse(sm.definition)).svg)),
     h('h2', {}, 'Executions'),
     h('label', { class: 'filter' }, 'Status ', filter),
-    rows.length ? h('table', { class: 'list', id: 'executions' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'))), h('tbody', {}, rows))
-      : h('p', {}, 'No executions.'),
+    page.unsupported ? h('p', { id: 'no-list' }, `${sm.type} state machine: its executions are not listed by the Step Functions API (ListExecutions). Express executions run to their end in one call and keep no history.`)
+      : rows.length ? h('table', { class: 'list', id: 'executions' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'))), h('tbody', {}, rows))
+        : h('p', {}, status ? `No ${status.toLowerCase().replace('_', ' ')} executions.` : 'No executions.'),
     h('div', { class: 'pager' },
       h('button', { id: 'prev-page', disabled: tokens.length === 0, onclick: () => go(status, tokens.slice(0, -1)) }, '← Previous'),
       h('span', {}, ` Page ${tokens.length + 1} `),
       h('button', { id: 'next-page', disabled: !page.nextToken, onclick: () => go(status, [...tokens, page.nextToken]) }, 'Next →')));
 }
 
+// Long tasks (over 50 ms) while the page works: the longest says whether
+// it froze. performance.now() counts from the page's navigation start.
+let longestTask = 0;
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longestTask = Math.max(longestTask, e.duration);
+    window.stepwiseTimings.longestTask = longestTask;
+  }).observe({ type: 'longtask', buffered: true });
+} catch { /* longtask entries unsupported */ }
+const nextPaint = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
 async function executionView(arn) {
   const t0 = performance.now();
+  const timings = window.stepwiseTimings;
   app.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
   const [exec, sm] = await Promise.all([
     call('DescribeExecution', { executionArn: arn }),
     call('DescribeStateMachineForExecution', { executionArn: arn }),
   ]);
   const def = JSON.parse(sm.definition);
+  const tl = performance.now();
   const graph = draw(def);
+  timings.graphLayout = performance.now() - tl;
   const head = h('div', { class: 'exec-head' });
   const detail = h('aside', { class: 'detail', id: 'detail', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Select a state to see its input, output and error.'));
   const historyBox = h('section', { class: 'history', 'aria-label': 'Event history' }, h('h2', {}, 'Event history'), h('p', { class: 'muted' }, 'Loading events…'));
@@ -124,9 +147,10 @@ async function executionView(arn) {
     h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ',
       h('a', { href: `#/machine/${encodeURIComponent(exec.stateMachineArn)}` }, nameOf(exec.stateMachineArn)), ' / ', exec.name),
     head, h('div', { class: 'exec-body' }, graphWrap, detail), historyBox);
-  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  window.stepwiseTimings.graphPaint = performance.now() - t0;
-  window.stepwiseTimings.graphNodes = graph.nodes.size;
+  await nextPaint();
+  timings.graphPaint = performance.now();
+  timings.graphPaintSinceRoute = timings.graphPaint - t0;
+  timings.graphNodes = graph.nodes.size;
 
   let current = exec;
   let events = [];
@@ -148,12 +172,11 @@ async function executionView(arn) {
     const type = graph.nodes.get(name)?.dataset.type;
     detail.replaceChildren(...[
       h('h2', {}, name),
-      h('p', {}, h('span', { class: `badge st-${s.status}`, id: 'detail-status' }, `${st.icon} ${st.text}`), ` ${type} state`, s.visits > 1 ? ` · ${s.visits} runs` : '', s.retries ? ` · ${s.retries} retries` : ''),
+      h('p', {}, h('span', { class: `badge st-${s.status}`, id: 'detail-status' }, `${st.icon} ${st.text}`), ` ${type} state`, s.visits > 1 ? ` · ${s.visits} runs` : '', s.retries ? ` · ${s.retries} ${s.retries === 1 ? 'retry' : 'retries'}` : ''),
       s.error !== undefined || s.cause !== undefined ? h('div', { class: 'err' }, h('h3', {}, 'Error'), h('pre', { id: 'detail-error' }, s.error || '—'), h('h3', {}, 'Cause'), h('pre', { id: 'detail-cause' }, pretty(s.cause))) : null,
       h('h3', {}, 'Input'), h('pre', { id: 'detail-input' }, pretty(s.input)),
       h('h3', {}, 'Output'), h('pre', { id: 'detail-output' }, pretty(s.output)),
-      s.iterations.length ? [h('h3', {}, `Iterations (${s.iterations.length})`), h('ol', { class: 'iterations', id: 'iterations', start: 0 },
-        s.iterations.slice(0, 500).map((it) => h('li', { class: `st-${it.status}` }, `#${it.index} `, h('span', { class: `badge st-${it.status}` }, `${STATUSES[it.status].icon} ${STATUSES[it.status].text}`))))] : null].flat().filter(Boolean));
+      s.iterations.length ? iterationList(s.iterations) : null].flat().filter(Boolean));
   };
   // Keyboard: Tab moves between states in reading order; arrows too;
   // Enter or Space opens the details.
@@ -167,7 +190,9 @@ async function executionView(arn) {
       if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') to = order[i - 1];
       if (e.key === 'Home') to = order[0];
       if (e.key === 'End') to = order[order.length - 1];
-      if (to) { e.preventDefault(); to.focus(); return; }
+      // Nested states sit inside their Map or Parallel's group: handle the
+      // key once, in the innermost state.
+      if (to) { e.preventDefault(); e.stopPropagation(); to.focus(); return; }
       if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); e.stopPropagation(); showDetail(g.dataset.name); }
     });
   });
@@ -180,9 +205,16 @@ async function executionView(arn) {
   const prev = h('button', { id: 'history-prev', onclick: () => { pageNo--; renderHistory(); } }, '← Previous');
   const next = h('button', { id: 'history-next', onclick: () => { pageNo++; renderHistory(); } }, 'Next →');
   const filterInput = h('input', { type: 'search', id: 'history-filter', placeholder: 'Filter: type, state name or text', 'aria-label': 'Filter events', oninput: (e) => { filterText = e.target.value.toLowerCase(); pageNo = 0; renderHistory(); } });
-  const stateOf = new Map();
-  const typeOf = new Map();
-  const rowText = (e) => `${e.id} ${e.type} ${stateOf.get(e.id) || ''} ${JSON.stringify(eventDetails(e))}`.toLowerCase();
+  let stateOf = new Map();
+  const texts = new Map();
+  const rowText = (e) => {
+    let t = texts.get(e.id);
+    if (t === undefined) {
+      t = `${e.id} ${e.type} ${stateOf.get(e.id) || ''} ${JSON.stringify(eventDetails(e))}`.toLowerCase();
+      texts.set(e.id, t);
+    }
+    return t;
+  };
   const renderHistory = () => {
     const rows = filterText ? events.filter((e) => rowText(e).includes(filterText)) : events;
     const pages = Math.max(1, Math.ceil(rows.length / HISTORY_PAGE));
@@ -190,11 +222,10 @@ async function executionView(arn) {
     const start0 = events.length ? events[0].timestamp : 0;
     table.replaceChildren(...rows.slice(pageNo * HISTORY_PAGE, (pageNo + 1) * HISTORY_PAGE).map((e) => {
       const d = eventDetails(e);
-      const text = JSON.stringify(d);
       return h('tr', { class: /Failed|TimedOut|Aborted/.test(e.type) ? 'bad' : '' },
         h('td', {}, e.id), h('td', {}, e.type), h('td', {}, stateOf.get(e.id) || ''),
         h('td', {}, time(e.timestamp)), h('td', {}, `${Math.round((e.timestamp - start0) * 1000)} ms`),
-        h('td', { class: 'details' }, text === '{}' ? '' : text.length > 300 ? text.slice(0, 300) + '…' : text));
+        detailsCell(d));
     }));
     info.textContent = ` ${rows.length} of ${events.length} events · page ${pageNo + 1} of ${pages} `;
     prev.disabled = pageNo === 0;
@@ -204,26 +235,26 @@ async function executionView(arn) {
     h('div', { class: 'history-tools' }, filterInput, h('div', { class: 'pager' }, prev, info, next)),
     h('table', { class: 'list events', id: 'history' }, h('thead', {}, h('tr', {}, ['ID', 'Type', 'State', 'Time', 'Elapsed', 'Details'].map((c) => h('th', {}, c)))), table));
 
-  const apply = (evs) => {
-    for (const e of evs) {
-      const d = eventDetails(e);
-      typeOf.set(e.id, e.type);
-      let name = '';
-      if (/State(Entered|Exited)$/.test(e.type) || e.type.startsWith('MapIteration')) name = d.name;
-      else if (!/StateExited$/.test(typeOf.get(e.previousEventId) || '')) name = stateOf.get(e.previousEventId) || '';
-      stateOf.set(e.id, name);
-    }
-    derived = derive(events);
+  const apply = () => {
+    derived = derive(events, def);
+    stateOf = derived.eventState;
     graph.update(derived.states);
     renderHead();
     renderHistory();
     if (selected) showDetail(selected);
   };
   renderHead();
-  events = await allHistory(arn);
-  apply(events);
-  window.stepwiseTimings.historyRendered = performance.now() - t0;
-  window.stepwiseTimings.events = events.length;
+  const tf = performance.now();
+  info.textContent = ' Loading events… ';
+  events = await allHistory(arn, (sofar) => { info.textContent = ` Loading events… ${sofar.length} `; });
+  timings.historyFetch = performance.now() - tf;
+  const tr = performance.now();
+  apply();
+  timings.historyRender = performance.now() - tr;
+  await nextPaint();
+  timings.historyPaint = performance.now();
+  timings.historyRendered = timings.historyPaint - t0;
+  timings.events = events.length;
 
   // Poll while running.
   let timer = null;
@@ -234,7 +265,7 @@ async function executionView(arn) {
       current = await call('DescribeExecution', { executionArn: arn });
       const last = events.length ? events[events.length - 1].id : 0;
       const fresh = await newEvents(arn, last);
-      if (fresh.length) { events = events.concat(fresh); apply(fresh); } else renderHead();
+      if (fresh.length) { events = events.concat(fresh); apply(); } else renderHead();
     } catch (err) {
       head.append(errorBox(err));
     }
@@ -242,6 +273,45 @@ async function executionView(arn) {
   };
   if (current.status === 'RUNNING') timer = setTimeout(poll, POLL_MS);
   stopPolling = () => { stopped = true; clearTimeout(timer); };
+}
+
+// detailsCell shows an event's details as JSON, the telling fields first
+// (name, index, error, cause, resource), cut at DETAILS_CHARS with the
+// whole of it a click away.
+const DETAILS_CHARS = 300;
+const FIRST = ['name', 'index', 'length', 'error', 'cause', 'resourceType', 'resource'];
+function detailsCell(d) {
+  const o = {};
+  for (const k of FIRST) if (k in d) o[k] = d[k];
+  for (const k in d) {
+    if (k in o) continue;
+    // {"truncated": false} says nothing.
+    if (/^(input|output)Details$/.test(k) && d[k] && d[k].truncated === false) continue;
+    o[k] = d[k];
+  }
+  const text = JSON.stringify(o);
+  if (text === '{}') return h('td', { class: 'details' });
+  if (text.length <= DETAILS_CHARS) return h('td', { class: 'details' }, text);
+  return h('td', { class: 'details' }, text.slice(0, DETAILS_CHARS) + '…',
+    h('details', {}, h('summary', {}, 'All details'), h('pre', {}, JSON.stringify(o, null, 2))));
+}
+
+// iterationList shows a Map's iterations by index with their status: a
+// count by status, then the first ITERATIONS_SHOWN.
+const ITERATIONS_SHOWN = 500;
+function iterationList(iterations) {
+  const sorted = [...iterations].sort((a, b) => a.index - b.index);
+  const counts = {};
+  for (const it of sorted) counts[it.status] = (counts[it.status] || 0) + 1;
+  const summary = Object.keys(STATUSES).filter((k) => counts[k]).map((k) => `${counts[k]} ${STATUSES[k].text.toLowerCase()}`).join(', ');
+  return [
+    h('h3', {}, `Iterations (${sorted.length})`),
+    h('p', { id: 'iteration-summary' }, summary),
+    h('ol', { class: 'iterations', id: 'iterations', start: 0 },
+      sorted.slice(0, ITERATIONS_SHOWN).map((it) => h('li', { class: `st-${it.status}` }, `#${it.index} `,
+        h('span', { class: `badge st-${it.status}` }, `${STATUSES[it.status].icon} ${STATUSES[it.status].text}`)))),
+    sorted.length > ITERATIONS_SHOWN ? h('p', { class: 'muted' }, `… and ${sorted.length - ITERATIONS_SHOWN} more`) : null,
+  ];
 }
 
 // Routing.

@@ -62,3 +62,41 @@ test('a Fail state', () => {
   assert.equal(s.error, 'ValidationError');
   assert.equal(s.cause, 'bad');
 });
+
+// Histories recorded from stepwise serve (GetExecutionHistory), with their
+// definitions: failures that have no error event of their own.
+const recorded = (f) => JSON.parse(fs.readFileSync(path.join(here, 'fixtures', f), 'utf8'));
+
+test('serve: a caught Map failure raised by a Fail state in one iteration', () => {
+  const { definition, history: h } = recorded('serve-maptest.json');
+  const { states, execution } = derive(h, definition);
+  assert.equal(execution, 'SUCCEEDED');
+  assert.deepEqual(Object.fromEntries([...states].map(([n, s]) => [n, s.status])),
+    { M: 'caught', C: 'succeeded', Ok: 'succeeded', Boom: 'failed', Handle: 'succeeded' });
+  const m = states.get('M');
+  assert.deepEqual([m.error, m.cause], ['Bad', 'two']);
+  assert.deepEqual(m.iterations.sort((a, b) => a.index - b.index),
+    [{ index: 0, status: 'succeeded' }, { index: 1, status: 'succeeded' }, { index: 2, status: 'failed' }, { index: 3, status: 'succeeded' }]);
+  assert.deepEqual([states.get('Boom').error, states.get('Boom').cause], ['Bad', 'two']);
+  assert.equal(states.get('C').visits, 4);
+});
+
+test('serve: a caught Parallel failure with ResultPath', () => {
+  const { definition, history: h } = recorded('serve-par2.json');
+  const { states } = derive(h, definition);
+  assert.deepEqual(Object.fromEntries([...states].map(([n, s]) => [n, s.status])),
+    { P: 'caught', A: 'succeeded', B: 'failed', Handle: 'succeeded' });
+  // The Fail state's own Error and Cause; the Parallel's from inside it.
+  assert.deepEqual([states.get('P').error, states.get('P').cause], ['Bad', 'b']);
+});
+
+test('a Fail state with a computed Error takes the execution failure', () => {
+  const definition = { StartAt: 'F', States: { F: { Type: 'Fail', Error: '{% $states.input.e %}', Cause: '{% $states.input.c %}' } } };
+  const events = [
+    { id: 1, previousEventId: 0, timestamp: 1, type: 'ExecutionStarted', executionStartedEventDetails: { input: '{}' } },
+    { id: 2, previousEventId: 1, timestamp: 1, type: 'FailStateEntered', stateEnteredEventDetails: { name: 'F', input: '{}' } },
+    { id: 3, previousEventId: 2, timestamp: 1, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'E', cause: 'C' } },
+  ];
+  const s = derive(events, definition).states.get('F');
+  assert.deepEqual([s.status, s.error, s.cause], ['failed', 'E', 'C']);
+});
