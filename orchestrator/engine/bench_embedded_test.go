@@ -136,7 +136,7 @@ func benchEmbedded(b *testing.B, executions, states int) {
 				select {
 				case err := <-errs:
 					b.Fatal(err)
-				case <-time.After(time.Millisecond):
+				case <-time.After(5 * time.Millisecond):
 				}
 			}
 		}
