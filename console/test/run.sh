@@ -1,9 +1,10 @@
 #!/bin/sh
 # Tests of the console: installs the pinned npm packages (npm ci), checks
 # that the committed dist/ is a fresh build of src/, runs the status
-# derivation tests, then the browser tests in Debian's chromium (skipped,
-# with a message, when chromium is missing). Screenshots and timings go to
-# test/artifacts/.
+# derivation tests, then the browser tests: Debian's chromium (driven by
+# playwright-core) against a real `stepwise serve` (bin/stepwise, built
+# unless STEPWISE_BIN names one). Without chromium the browser tests are
+# skipped with a message. Screenshots and timings go to test/artifacts/.
 set -eu
 cd "$(dirname "$0")/.."
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -27,7 +28,7 @@ done
 node --test test/status.test.mjs
 
 if [ ! -x "$CHROMIUM" ]; then
-	echo "console/test/run.sh: SKIP browser tests: no chromium at $CHROMIUM (apt-get install -y chromium)"
+	echo "console/test/run.sh: SKIP browser tests: no chromium at $CHROMIUM (apt-get install -y --no-install-recommends chromium)"
 	exit 0
 fi
-CHROMIUM="$CHROMIUM" node --test --test-concurrency=1 test/console.test.mjs
+CHROMIUM="$CHROMIUM" node --test --test-concurrency=1 --test-reporter=spec test/console.test.mjs
