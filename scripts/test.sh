@@ -6,7 +6,8 @@
 #      on statemachines/, and the Lambda runtime interface emulator (go install)
 #   2. start the AWS-compatible servers on loopback (scripts/localaws.sh),
 #      stopped again on exit, whatever happens
-#   3. go test -race ./...      with AWS_ENDPOINT_URL_* set
+#   3. go test -race ./...      with AWS_ENDPOINT_URL_* set, then the
+#      console's tests (console/test/run.sh: chromium against stepwise serve)
 #   4. every fuzz target for a few seconds (FUZZ_BUDGET seconds in all)
 #   5. every benchmark once
 #   6. the conformance corpus in ../shared/conformance (skipped if absent)
@@ -73,6 +74,14 @@ env | grep -E '^AWS_(ENDPOINT_URL_|REGION)' | sort
 
 step "go test -race ./..."
 try go test -race -timeout "$test_timeout" ./...
+
+step "console: browser tests against stepwise serve"
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y --no-install-recommends chromium ||
+    { apt-get update && apt-get install -y --no-install-recommends chromium; } ||
+    echo "could not install chromium: console/test/run.sh skips its browser tests"
+fi
+try console/test/run.sh
 
 step "fuzzing (${fuzz_budget}s in all)"
 # `go test -list` prints each package's matching names, then its "ok" line.
