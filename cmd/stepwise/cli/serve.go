@@ -98,6 +98,11 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := deps.close(); err != nil {
+			log.Error("closing the task integrations", "error", err)
+		}
+	}()
 	rt, err := app.Open(ctx, &app.Options{DataDir: dataDir, TableName: os.Getenv("TABLE_NAME"),
 		QueueURL: os.Getenv("QUEUE_URL"), CreateMissing: true, Tasks: deps.tasks, Logger: log, NoSync: cfg.NoSync})
 	if err != nil {
