@@ -28,8 +28,15 @@ build: ## Build every package and bin/stepwise.
 $(BIN)/stepwise: FORCE
 	$(GO) build -o $@ ./cmd/stepwise
 
+DATA ?= .stepwise
+ADDR ?= 127.0.0.1:8080
+
 .PHONY: run
-run: $(BIN)/stepwise ## Run the contact-form workflow on the embedded default, one execution per mocked test case.
+run: $(BIN)/stepwise ## Run stepwise serve on the embedded store (DATA=.stepwise ADDR=127.0.0.1:8080): API, contact form, worker, console.
+	$(BIN)/stepwise serve --data $(DATA) --addr $(ADDR)
+
+.PHONY: run-mocks
+run-mocks: $(BIN)/stepwise ## Run the contact-form workflow once per mocked test case with stepwise run (no server).
 	@for c in $(RUN_CASES); do \
 	  tc=$${c%%:*}; ev=events/$${c#*:}.json; \
 	  echo "== $$tc  (input $$ev)"; \
