@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 
+	"github.com/stepwise-dev/stepwise/orchestrator/engine"
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
@@ -100,15 +100,13 @@ func (h *handler) getActivityTask(ctx context.Context, r *request) (any, error) 
 	if _, err := h.getActivity(ctx, arn); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, activityPollTimeout)
-	defer cancel()
-	p, ok := h.eng.(activityPoller)
-	if !ok {
-		return nil, &Error{Status: http.StatusNotImplemented, Type: errUnknownOperation,
-			Message: "GetActivityTask is not available: this engine does not run activities"}
-	}
-	token, input, err := p.GetActivityTask(ctx, arn, r.str("workerName"))
-	if err != nil && ctx.Err() == nil {
+	// The engine waits for a task (60 s at most, as AWS) or until the
+	// request ends.
+	token, input, err := h.eng.GetActivityTask(ctx, arn, r.str("workerName"))
+	switch {
+	case errors.Is(err, engine.ErrActivityDoesNotExist):
+		return nil, activityDoesNotExist(arn)
+	case err != nil && ctx.Err() == nil:
 		return nil, fmt.Errorf("polling activity %s: %w", arn, err)
 	}
 	if token == "" {

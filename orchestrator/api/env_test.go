@@ -52,7 +52,7 @@ type testEnv struct {
 	client *sfn.Client
 }
 
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "stepwise.db"), &boltstore.Options{NoSync: true})
 	require.NoError(t, err)
@@ -60,7 +60,7 @@ func newEnv(t *testing.T) *testEnv {
 	q := memqueue.New(&memqueue.Config{VisibilityTimeout: 5 * time.Second})
 	tasks := &fakeTasks{Tokens: make(chan string, 16)}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(&engine.Config{Store: st, Queue: q, Tasks: tasks, Logger: quiet})
+	eng, err := engine.New(&engine.Config{Store: st, Queue: q, Tasks: tasks, Logger: quiet, ActivityPollTimeout: 50 * time.Millisecond})
 	require.NoError(t, err)
 	h, err := api.New(&api.Config{Engine: eng, Logger: quiet})
 	require.NoError(t, err)
@@ -102,7 +102,7 @@ func newClient(url string) *sfn.Client {
 }
 
 // createMachine creates a STANDARD state machine and returns its ARN.
-func (e *testEnv) createMachine(t *testing.T, name, definition string) string {
+func (e *testEnv) createMachine(t testing.TB, name, definition string) string {
 	t.Helper()
 	out, err := e.client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
 		Name: aws.String(name), Definition: aws.String(definition), RoleArn: aws.String("arn:aws:iam::123456789012:role/sfn"),

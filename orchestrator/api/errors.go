@@ -42,6 +42,7 @@ const (
 	errStateMachineDoesNotExist     = "StateMachineDoesNotExist"
 	errStateMachineTypeNotSupported = "StateMachineTypeNotSupported"
 	errTaskDoesNotExist             = "TaskDoesNotExist"
+	errTaskTimedOut                 = "TaskTimedOut"
 	errUnknownOperation             = "UnknownOperationException"
 	errValidation                   = "ValidationException"
 )

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/engine"
@@ -115,6 +114,8 @@ func startError(p *engine.StartParams, err error) error {
 		return newError(errExecutionAlreadyExists, "Execution Already Exists: '%s'", engine.ExecutionARN(p.StateMachineARN, p.Name))
 	case errors.Is(err, engine.ErrInvalidName):
 		return invalidName(p.Name)
+	case errors.Is(err, engine.ErrStateMachineTypeNotSupported):
+		return typeNotSupported()
 	case errors.Is(err, engine.ErrInvalidInput):
 		msg := err.Error()
 		if i := strings.Index(msg, engine.ErrInvalidInput.Error()+": "); i >= 0 {
@@ -150,15 +151,10 @@ func (h *handler) startSyncExecution(ctx context.Context, r *request) (any, erro
 	if sm.Type != store.TypeExpress {
 		return nil, typeNotSupported()
 	}
-	ss, ok := h.eng.(syncStarter)
-	if !ok {
-		return nil, &Error{Status: http.StatusNotImplemented, Type: errUnknownOperation,
-			Message: "StartSyncExecution is not available: this engine cannot run express executions"}
-	}
 	if p.Name == "" {
 		p.Name = newUUID()
 	}
-	rec, err := ss.StartSync(ctx, p)
+	rec, err := h.eng.StartSync(ctx, p)
 	if err != nil {
 		return nil, startError(p, err)
 	}

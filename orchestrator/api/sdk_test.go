@@ -354,13 +354,18 @@ func TestSDKWaitForTaskToken(t *testing.T) {
 	require.Equal(t, types.ExecutionStatusSucceeded, d.Status)
 	require.JSONEq(t, `{"order":42,"approval":{"approved":true}}`, aws.ToString(d.Output))
 
-	// The token is spent.
+	// The token is spent: its task is closed.
 	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`{}`)})
-	var noTask *types.TaskDoesNotExist
-	require.ErrorAs(t, err, &noTask)
+	var closed *types.TaskTimedOut
+	require.ErrorAs(t, err, &closed)
+	require.Equal(t, "Task Timed Out: 'Provided task does not exist anymore'", closed.ErrorMessage())
 	_, err = c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String("E")})
-	require.ErrorAs(t, err, &noTask)
+	require.ErrorAs(t, err, &closed)
 	_, err = c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)})
+	require.ErrorAs(t, err, &closed)
+	// A token that was never issued.
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("never-issued"), Output: aws.String(`{}`)})
+	var noTask *types.TaskDoesNotExist
 	require.ErrorAs(t, err, &noTask)
 
 	// SendTaskFailure fails the execution with the given error and cause.
@@ -466,4 +471,98 @@ func (e *testEnv) awaitToken(t *testing.T) string {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+func TestSDKExpress(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client
+	role := aws.String("arn:aws:iam::123456789012:role/sfn")
+	mk := func(name, def string) string {
+		out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def),
+			RoleArn: role, Type: types.StateMachineTypeExpress})
+		require.NoError(t, err)
+		return aws.ToString(out.StateMachineArn)
+	}
+	ok := mk("quick", passMachine)
+	failing := mk("failing", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Nope","Cause":"by design"}}}`)
+
+	out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(ok), Name: aws.String("s1"), Input: aws.String(`{"n":1}`)})
+	require.NoError(t, err)
+	require.Equal(t, types.SyncExecutionStatusSucceeded, out.Status)
+	require.JSONEq(t, `{"n":1,"a":{"x":1}}`, aws.ToString(out.Output))
+	require.JSONEq(t, `{"n":1}`, aws.ToString(out.Input))
+	require.True(t, strings.HasPrefix(aws.ToString(out.ExecutionArn), "arn:aws:states:us-east-1:123456789012:express:quick:s1:"), aws.ToString(out.ExecutionArn))
+	require.Equal(t, "s1", aws.ToString(out.Name))
+	require.Equal(t, ok, aws.ToString(out.StateMachineArn))
+	require.False(t, aws.ToTime(out.StopDate).Before(aws.ToTime(out.StartDate)))
+	require.NotNil(t, out.BillingDetails)
+	require.GreaterOrEqual(t, out.BillingDetails.BilledDurationInMilliseconds, int64(100))
+
+	f, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(failing)})
+	require.NoError(t, err)
+	require.Equal(t, types.SyncExecutionStatusFailed, f.Status)
+	require.Equal(t, "Nope", aws.ToString(f.Error))
+	require.Equal(t, "by design", aws.ToString(f.Cause))
+	require.Nil(t, f.Output)
+
+	// An express execution is not described, stopped or listed, as on AWS.
+	var invalidArn *types.InvalidArn
+	_, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: out.ExecutionArn})
+	require.ErrorAs(t, err, &invalidArn)
+	require.Equal(t, "Invalid Arn: 'Resource type not valid in this context: express'", invalidArn.ErrorMessage())
+	_, err = c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: out.ExecutionArn})
+	require.ErrorAs(t, err, &invalidArn)
+	_, err = c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: out.ExecutionArn})
+	require.ErrorAs(t, err, &invalidArn)
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(ok)})
+	var notSupported *types.StateMachineTypeNotSupported
+	require.ErrorAs(t, err, &notSupported)
+
+	// StartExecution runs an express machine asynchronously.
+	async, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(ok)})
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(aws.ToString(async.ExecutionArn), "arn:aws:states:us-east-1:123456789012:express:quick:"), aws.ToString(async.ExecutionArn))
+}
+
+func TestSDKActivityWorker(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("pack")})
+	require.NoError(t, err)
+	sm := e.createMachine(t, "shop", `{"StartAt":"Pack","States":{"Pack":{"Type":"Task","Resource":"`+aws.ToString(act.ActivityArn)+`","ResultPath":"$.packed","End":true}}}`)
+
+	// Nothing to do yet: an empty answer once the poll times out.
+	none, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w1")})
+	require.NoError(t, err)
+	require.Nil(t, none.TaskToken)
+
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"order":7}`)})
+	require.NoError(t, err)
+	var task *sfn.GetActivityTaskOutput
+	for range 200 {
+		task, err = c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w1")})
+		require.NoError(t, err)
+		if task.TaskToken != nil {
+			break
+		}
+	}
+	require.NotNil(t, task.TaskToken, "no activity task came")
+	require.JSONEq(t, `{"order":7}`, aws.ToString(task.Input))
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{"box":"B1"}`)})
+	require.NoError(t, err)
+	d := e.wait(t, aws.ToString(ex.ExecutionArn))
+	require.Equal(t, types.ExecutionStatusSucceeded, d.Status)
+	require.JSONEq(t, `{"order":7,"packed":{"box":"B1"}}`, aws.ToString(d.Output))
+
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn})
+	require.NoError(t, err)
+	var kinds []types.HistoryEventType
+	for _, ev := range h.Events {
+		kinds = append(kinds, ev.Type)
+	}
+	require.Contains(t, kinds, types.HistoryEventTypeActivityScheduled)
+	require.Contains(t, kinds, types.HistoryEventTypeActivityStarted)
+	require.Contains(t, kinds, types.HistoryEventTypeActivitySucceeded)
 }

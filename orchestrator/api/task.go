@@ -22,9 +22,11 @@ func taskError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, engine.ErrTaskDoesNotExist):
-		// Also a token whose task timed out or was answered: the engine
-		// forgets a token once its task is done.
 		return newError(errTaskDoesNotExist, "Task Does Not Exist")
+	case errors.Is(err, engine.ErrTaskTimedOut):
+		// The task timed out, was answered already, or its execution
+		// stopped.
+		return newError(errTaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
 	case errors.Is(err, engine.ErrInvalidOutput):
 		return newError(errInvalidOutput, "Invalid Output: '%s'", err.Error())
 	}

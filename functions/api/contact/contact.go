@@ -93,12 +93,8 @@ type RequestInfo struct {
 // starter is what the handler needs of *engine.Engine.
 type starter interface {
 	Start(ctx context.Context, p *engine.StartParams) (*store.Execution, error)
-	Store() store.Store
-}
-
-// syncStarter runs an EXPRESS execution to its end.
-type syncStarter interface {
 	StartSync(ctx context.Context, p *engine.StartParams) (*store.Execution, error)
+	Store() store.Store
 }
 
 type handler struct {
@@ -248,12 +244,11 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) submitSync(w http.ResponseWriter, r *http.Request, input string) {
-	ss, ok := h.eng.(syncStarter)
-	if h.expressARN == "" || !ok {
+	if h.expressARN == "" {
 		writeJSON(w, http.StatusNotImplemented, reply{Error: "NotImplemented", Message: "The synchronous mode is not available."})
 		return
 	}
-	rec, err := ss.StartSync(r.Context(), &engine.StartParams{StateMachineARN: h.expressARN, Input: input})
+	rec, err := h.eng.StartSync(r.Context(), &engine.StartParams{StateMachineARN: h.expressARN, Input: input})
 	if err != nil {
 		h.fail(w, r, "running the contact form", err)
 		return

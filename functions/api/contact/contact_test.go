@@ -95,7 +95,6 @@ type fixture struct {
 	svc      *services
 	st       store.Store
 	logs     *bytes.Buffer
-	hasSync  bool
 	logMutex *sync.Mutex
 }
 
@@ -130,9 +129,6 @@ func newFixture(t *testing.T) *fixture {
 	q := memqueue.New(&memqueue.Config{VisibilityTimeout: 5 * time.Second})
 	eng, err := engine.New(&engine.Config{Store: st, Queue: q, Tasks: f.svc, Logger: log})
 	require.NoError(t, err)
-	_, f.hasSync = any(eng).(interface {
-		StartSync(context.Context, *engine.StartParams) (*store.Execution, error)
-	})
 	f.h, err = contact.New(&contact.Config{Engine: eng, StandardARN: standardARN, ExpressARN: expressARN, Logger: log,
 		RequestInfoFunc: func(*http.Request) contact.RequestInfo {
 			return contact.RequestInfo{RequestID: "Ek2oZhq3IAMEbXQ=", SourceIP: "203.0.113.7", Time: time.Date(2025, 1, 15, 11, 30, 0, 0, time.UTC)}
@@ -246,9 +242,6 @@ func TestAsync(t *testing.T) {
 
 func TestSync(t *testing.T) {
 	f := newFixture(t)
-	if !f.hasSync {
-		t.Skip("the engine has no StartSync")
-	}
 	valid := eventBody(t, "api-contact-valid.json")
 	code, _, out := f.do(t, http.MethodPost, "/contact?mode=sync", "application/json", valid)
 	require.Equal(t, http.StatusOK, code, "reply %v", out)
