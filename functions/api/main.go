@@ -8,12 +8,14 @@
 //	GET  /contact/{id}   contact-form state machine, reads its result
 //
 // Environment: TABLE_NAME (the stepwise table) and QUEUE_URL (the step
-// queue), as the worker; CONTACT_STATE_MACHINE_ARN, the ARN of the
-// contact-form STANDARD state machine (unset: no contact routes);
-// CONTACT_EXPRESS_STATE_MACHINE_ARN, the ARN of its EXPRESS twin for
-// POST /contact?mode=sync (optional); ACCOUNT_ID, the account in the ARNs
-// of new state machines and activities (default 123456789012); AWS_REGION,
-// their region (set by Lambda).
+// queue), as the worker; DEFINITION_SUBSTITUTIONS, a JSON object that
+// fills the ${Name} placeholders of statemachines/*.asl.json, which are
+// registered (created or updated) at cold start; CONTACT_STATE_MACHINE_ARN
+// and CONTACT_EXPRESS_STATE_MACHINE_ARN override the registered
+// contact-form machines (STANDARD, and its EXPRESS twin for POST
+// /contact?mode=sync); ACCOUNT_ID, the account in the ARNs (default
+// 123456789012); AWS_REGION, their region (set by Lambda); LOG_LEVEL
+// (DEBUG, INFO, WARN, ERROR).
 package main
 
 import (
@@ -26,58 +28,74 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/stepwise-dev/stepwise/functions/api/apigw"
 	"github.com/stepwise-dev/stepwise/functions/api/contact"
 	"github.com/stepwise-dev/stepwise/orchestrator/api"
+	stepwiseapp "github.com/stepwise-dev/stepwise/orchestrator/app"
 	"github.com/stepwise-dev/stepwise/orchestrator/engine"
-	"github.com/stepwise-dev/stepwise/orchestrator/queue/sqsqueue"
-	"github.com/stepwise-dev/stepwise/orchestrator/store/dynamostore"
+	"github.com/stepwise-dev/stepwise/orchestrator/task"
+	"github.com/stepwise-dev/stepwise/statemachines"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := stepwiseapp.NewLogger(os.Getenv("LOG_LEVEL"))
 	table, queueURL := os.Getenv("TABLE_NAME"), os.Getenv("QUEUE_URL")
 	if table == "" || queueURL == "" {
 		log.Error("TABLE_NAME and QUEUE_URL must be set")
 		os.Exit(1)
 	}
-	cfg := appConfig{
-		Region:            os.Getenv("AWS_REGION"),
-		AccountID:         os.Getenv("ACCOUNT_ID"),
-		ContactARN:        os.Getenv("CONTACT_STATE_MACHINE_ARN"),
-		ContactExpressARN: os.Getenv("CONTACT_EXPRESS_STATE_MACHINE_ARN"),
-	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	ctx := context.Background()
+	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		log.Error("loading AWS configuration", "error", err)
 		os.Exit(1)
 	}
-	eng, err := engine.New(&engine.Config{
-		Store:     dynamostore.New(dynamodb.NewFromConfig(awsCfg), table),
-		Queue:     sqsqueue.New(sqs.NewFromConfig(awsCfg), queueURL),
-		Logger:    log,
-		Region:    cfg.Region,
-		AccountID: cfg.AccountID,
-	})
+	// Express executions (StartSyncExecution, POST /contact?mode=sync) run
+	// their Task states here, through the same integrations as the worker.
+	tasks, err := task.New(&task.Config{AWS: &awsCfg, Logger: log, Region: awsCfg.Region, AccountID: os.Getenv("ACCOUNT_ID")})
+	if err != nil {
+		log.Error("creating the task integrations", "error", err)
+		os.Exit(1)
+	}
+	rt, err := stepwiseapp.Open(ctx, &stepwiseapp.Options{TableName: table, QueueURL: queueURL, AWS: &awsCfg, Tasks: tasks,
+		Region: awsCfg.Region, AccountID: os.Getenv("ACCOUNT_ID"), Logger: log})
 	if err != nil {
 		log.Error("creating engine", "error", err)
 		os.Exit(1)
 	}
+	cfg := appConfig{
+		Region:            rt.Region,
+		AccountID:         rt.AccountID,
+		ContactARN:        os.Getenv("CONTACT_STATE_MACHINE_ARN"),
+		ContactExpressARN: os.Getenv("CONTACT_EXPRESS_STATE_MACHINE_ARN"),
+	}
 
-	// TODO(statemachines): register the state machine definitions here,
-	// at cold start and before serving, with the shared registration
-	// helper (the contact form's STANDARD and EXPRESS state machines).
-
-	h, err := newHandler(eng, cfg, log)
+	// The app's state machines, registered at cold start from the
+	// definitions built into the binary, with the template's substitutions.
+	subst, err := statemachines.ParseSubstitutions(os.Getenv("DEFINITION_SUBSTITUTIONS"))
 	if err != nil {
-		log.Error("creating the HTTP handler", "error", err)
+		log.Error("reading DEFINITION_SUBSTITUTIONS", "error", err)
+		os.Exit(1)
+	}
+	sms, err := statemachines.Register(ctx, &statemachines.RegisterParams{Store: rt.Store, Region: rt.Region,
+		AccountID: rt.AccountID, RoleARN: os.Getenv("STATE_MACHINE_ROLE_ARN"), Substitutions: subst,
+		KnownResource: task.Known, Now: time.Now().UTC()})
+	if err != nil {
+		log.Error("registering the state machines", "error", err)
 		os.Exit(1)
 	}
 	if cfg.ContactARN == "" {
-		log.Warn("CONTACT_STATE_MACHINE_ARN is not set: the contact routes are off")
+		cfg.ContactARN = sms["contact-form"].ARN
+	}
+	if cfg.ContactExpressARN == "" {
+		cfg.ContactExpressARN = sms["contact-form-express"].ARN
+	}
+
+	h, err := newHandler(rt.Engine, cfg, log)
+	if err != nil {
+		log.Error("creating the HTTP handler", "error", err)
+		os.Exit(1)
 	}
 	lambda.Start(apigw.Handler(h, log))
 }

@@ -208,3 +208,13 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
+
+// NewLogger returns a JSON logger on stdout (what Lambda sends to CloudWatch)
+// at level: DEBUG, INFO (the default), WARN or ERROR.
+func NewLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil || level == "" {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}
