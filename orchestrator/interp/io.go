@@ -214,21 +214,30 @@ func (r *run) setVars(newVars map[string]any) {
 }
 
 // ataVars implements jsonata.Vars: $states and the workflow variables.
-// $states (with the context object) is built the first time an
-// expression reads it.
+// $states is built the first time an expression reads it, with the
+// context object only once an expression may read $states.context
+// (needCtx, set before each evaluation).
 type ataVars struct {
 	r                 *run
 	input, result     any
 	errOut            any
 	hasResult, hasErr bool
+	needCtx           bool
 	states            map[string]any
+	statesCtx         bool // states has "context"
 }
 
 // Lookup implements jsonata.Vars.
 func (v *ataVars) Lookup(name string) (any, bool) {
 	if name == "states" {
-		if v.states == nil {
-			v.states = map[string]any{"input": v.input, "context": v.r.contextObject()}
+		if v.states == nil || v.needCtx && !v.statesCtx {
+			// A new map: one built without the context may be referenced
+			// by an earlier result.
+			v.states = map[string]any{"input": v.input}
+			if v.needCtx {
+				v.states["context"] = v.r.contextObject()
+				v.statesCtx = true
+			}
 			if v.hasResult {
 				v.states["result"] = v.result
 			}
@@ -254,6 +263,7 @@ func (r *run) jsonataVars(input, result any, hasResult bool, errOut any, hasErr 
 }
 
 func (r *run) evalJSONataTemplate(t *jsonata.Template, vars *ataVars, field string) (any, *asl.Error) {
+	vars.needCtx = t.ReadsStatesContext()
 	v, err := t.Eval(vars, field)
 	if err != nil {
 		return nil, r.evalErr(err)
@@ -273,6 +283,7 @@ func (r *run) assignJSONata(t *jsonata.Template, vars *ataVars) (map[string]any,
 // evalExpr evaluates a JSONata expression of a field and insists on a
 // defined result.
 func (r *run) evalExpr(x *jsonata.Expr, vars *ataVars, field string) (any, *asl.Error) {
+	vars.needCtx = x.ReadsStatesContext()
 	v, ok, err := x.Eval(vars)
 	if err != nil {
 		return nil, r.evalErr(err)

@@ -107,6 +107,16 @@ func TestLazyContext(t *testing.T) {
 			input: `{}`,
 			want:  `[{"i":0,"v":10,"in":"C","s":"P"},{"i":1,"v":20,"in":"C","s":"P"}]`,
 		},
+		{
+			name: "JSONata: context read after an expression that did not need it",
+			def: `{"QueryLanguage":"JSONata","StartAt":"C","States":{
+				"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.x = 1 %}","Next":"P",
+					"Assign":{"seen":"{% $states.input.x %}"},
+					"Output":{"x":"{% $states.input.x %}","state":"{% $states.context.State.Name %}","all":"{% $keys($states) %}"}}]},
+				"P":{"Type":"Pass","Output":{"in":"{% $states.input %}","seen":"{% $seen %}","name":"{% $states.context.State.Name %}"},"End":true}}}`,
+			input: `{"x":1}`,
+			want:  `{"in":{"x":1,"state":"C","all":["context","input"]},"seen":1,"name":"P"}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -245,3 +245,47 @@ func TestBuiltinSignatures(t *testing.T) {
 		require.NotNil(t, b.sig().re, "signature of $%s", name)
 	}
 }
+
+func TestReadsStatesContext(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want bool
+	}{
+		{"$states.input.a + 1", false},
+		{"$states.input.a & $states.result.b", false},
+		{"$x + 1", false},
+		{"1", false},
+		{"$states.context.Execution.Id", true},
+		{"$states.input.context", true}, // "context" anywhere: assumed
+		{"$states", true},
+		{"$keys($states)", true},
+		{"$states.*", true},
+		{"$states.`input`", true},
+		{"$states[0]", true},
+		{"$lookup($states, 'con' & 'text')", true},
+		{"($s := $states; $s.input)", true},
+		{"$states.input.a + $states", true},
+		{"$statesX.input", true},
+		{"$states.", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
+			e, err := Compile(tt.expr)
+			if err != nil {
+				// A few of these are not valid JSONata; the text test
+				// still applies.
+				require.Equal(t, tt.want, mayReadStatesContext(tt.expr))
+				return
+			}
+			require.Equal(t, tt.want, e.ReadsStatesContext())
+		})
+	}
+	tpl, err := CompileTemplate(map[string]any{"a": "{% $states.input %}", "b": []any{"x", "{% $states.context.State.Name %}"}})
+	require.NoError(t, err)
+	require.True(t, tpl.ReadsStatesContext())
+	tpl, err = CompileTemplate(map[string]any{"a": "{% $states.input %}", "b": []any{"x", "{% $states.result %}"}})
+	require.NoError(t, err)
+	require.False(t, tpl.ReadsStatesContext())
+}

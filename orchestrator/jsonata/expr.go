@@ -102,6 +102,9 @@ func (c *evalCtx) now() time.Time { return c.opts.Now }
 type Expr struct {
 	src  string
 	root *node
+	// statesContext: the text may read $states.context (see
+	// ReadsStatesContext).
+	statesContext bool
 }
 
 // Compile parses a JSONata expression. A syntax error is a *SyntaxError
@@ -112,7 +115,39 @@ func Compile(expr string) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expr{src: expr, root: root}, nil
+	return &Expr{src: expr, root: root, statesContext: mayReadStatesContext(expr)}, nil
+}
+
+// ReadsStatesContext reports whether the expression may read
+// $states.context, so that a caller can skip building the context object
+// for the many expressions that do not. It errs on the side of true: the
+// text says "context" anywhere, or uses $states other than as
+// "$states.name" with a plain name.
+func (e *Expr) ReadsStatesContext() bool { return e.statesContext }
+
+// mayReadStatesContext is ReadsStatesContext's test on the text.
+func mayReadStatesContext(src string) bool {
+	if strings.Contains(src, "context") {
+		return true
+	}
+	const v = "$states"
+	for i := strings.Index(src, v); i >= 0; {
+		rest := src[i+len(v):]
+		// Only "$states.name" is known not to reach the context.
+		if len(rest) < 2 || rest[0] != '.' || !isNameStart(rest[1]) {
+			return true
+		}
+		j := strings.Index(rest, v)
+		if j < 0 {
+			break
+		}
+		i += len(v) + j
+	}
+	return false
+}
+
+func isNameStart(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // MustCompile is Compile that panics on error, for tests and constants.

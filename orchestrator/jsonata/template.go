@@ -12,6 +12,9 @@ import (
 // (the semantics of Arguments, Output, Assign and similar fields).
 type Template struct {
 	root *tnode
+	// statesContext: an expression of the template may read
+	// $states.context.
+	statesContext bool
 }
 
 type tnode struct {
@@ -30,7 +33,30 @@ func CompileTemplate(v any) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Template{root: n}, nil
+	t := &Template{root: n}
+	t.statesContext = n.readsStatesContext()
+	return t, nil
+}
+
+// ReadsStatesContext reports whether an expression of the template may
+// read $states.context (see Expr.ReadsStatesContext).
+func (t *Template) ReadsStatesContext() bool { return t.statesContext }
+
+func (n *tnode) readsStatesContext() bool {
+	if n.expr != nil && n.expr.ReadsStatesContext() {
+		return true
+	}
+	for _, c := range n.obj {
+		if c.readsStatesContext() {
+			return true
+		}
+	}
+	for _, c := range n.arr {
+		if c.readsStatesContext() {
+			return true
+		}
+	}
+	return false
 }
 
 func compileNode(v any, loc string) (*tnode, error) {
