@@ -89,6 +89,9 @@ type checkpoint struct {
 	Index  int    `json:"i,omitempty"`
 	Gen    int    `json:"g,omitempty"`
 	Fork   *fork  `json:"f,omitempty"`
+	// ForkGens is the generation of the thread's last fork; it survives
+	// the join, so the next fork of the thread gets a new one.
+	ForkGens int `json:"fg,omitempty"`
 	// Wait is the task the thread waits for while in PhaseTask with a
 	// token (callback, activity, child execution).
 	Wait *taskWait `json:"w,omitempty"`

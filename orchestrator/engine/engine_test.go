@@ -50,6 +50,17 @@ var workflows = map[string]struct {
 		{"StartAt":"B","States":{"B":{"Type":"Wait","Seconds":5,"Next":"B2"},"B2":{"Type":"Pass","Result":2,"End":true}}},
 		{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload":{"fail":1}},"Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":1}],"OutputPath":"$.Payload","End":true}}}
 		],"End":true}}}`, `{}`},
+	"map-then-parallel": {`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+		"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"ResultPath":"$.m","Next":"P"},
+		"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true}}},
+		{"StartAt":"B","States":{"B":{"Type":"Pass","Result":2,"End":true}}}],"ResultPath":"$.p","Next":"M2"},
+		"M2":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"Y","States":{"Y":{"Type":"Pass","End":true}}},"End":true}}}`,
+		`{"items":[1,2,3]}`},
+	"parallel-retried": {`{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+		{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"branch"}}}
+		],"Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":1,"MaxAttempts":2}],
+		"Catch":[{"ErrorEquals":["Boom"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}}`, `{}`},
 	"parallel-fails": {`{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
 		{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
 		{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"branch"}}}

@@ -385,10 +385,13 @@ func (s *step) consume() {
 
 // fork records the children and launches the first of them.
 func (s *step) fork(f *interp.ForkRequest) {
-	gen := 1
-	if s.cp.Fork != nil {
+	// Generations count every fan-out of the thread (a second Map, a
+	// retried Parallel), so that child IDs and result keys never repeat.
+	gen := s.cp.ForkGens + 1
+	if s.cp.Fork != nil && s.cp.Fork.Gen >= gen {
 		gen = s.cp.Fork.Gen + 1
 	}
+	s.cp.ForkGens = gen
 	s.cp.Fork = &fork{Gen: gen, Children: f.Children, Total: len(f.Children), Done: make([]uint64, (len(f.Children)+63)/64),
 		Req: forkLimits{MaxConcurrency: f.MaxConcurrency, TolCount: f.ToleratedFailureCount, TolPct: f.ToleratedFailurePercentage, Map: f.Map}}
 	if len(f.Children) == 0 {
