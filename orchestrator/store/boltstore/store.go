@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +54,14 @@ type Options struct {
 
 // DefaultCheckpointBytes is the default Options.CheckpointBytes.
 const DefaultCheckpointBytes = 64 << 20
+
+// initialMmapSize is bbolt's InitialMmapSize.
+var initialMmapSize = func() int {
+	if runtime.GOOS == "windows" || strconv.IntSize == 32 {
+		return 0
+	}
+	return 1 << 30
+}()
 
 // Stats are counters since Open.
 type Stats struct {
@@ -140,6 +150,12 @@ func Open(path string, opts *Options) (*Store, error) {
 		NoSync:         s.opts.NoSync,
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		// Growing the memory map in a write transaction copies every
+		// node it touched out of the old map: a checkpoint writes
+		// megabytes at once, so start with a large map. Mapping past the
+		// end of the file costs address space only, except on Windows,
+		// where bbolt grows the file to the size of the map.
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		s.cleanup()
