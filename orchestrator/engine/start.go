@@ -128,7 +128,10 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 		old, gerr := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
 		// Idempotent for a running execution of the same input, as AWS.
 		if gerr == nil && old.Input == in && old.Status == store.StatusRunning {
-			if parent != nil && old.Status == store.StatusRunning && sameParent(old, parent) {
+			// Send the first messages again: the call that created it may
+			// have died before sending them. A duplicate is dropped by the
+			// fence.
+			if parent == nil || sameParent(old, parent) {
 				return old, firstMessages(arn, m, old.StartedAt, e.now()), nil
 			}
 			return old, nil, nil
