@@ -55,13 +55,16 @@ type Options struct {
 // DefaultCheckpointBytes is the default Options.CheckpointBytes.
 const DefaultCheckpointBytes = 64 << 20
 
-// initialMmapSize is bbolt's InitialMmapSize.
-var initialMmapSize = func() int {
-	if runtime.GOOS == "windows" || strconv.IntSize == 32 {
+// initialMmapSize returns bbolt's InitialMmapSize: 1 GB for a durable
+// store, except on Windows and 32-bit systems. (With a map larger than
+// bbolt's AllocSize, the file grows 16 MB at a time, which NoSync stores,
+// the tests', do without.)
+func initialMmapSize(noSync bool) int {
+	if noSync || runtime.GOOS == "windows" || strconv.IntSize == 32 {
 		return 0
 	}
 	return 1 << 30
-}()
+}
 
 // Stats are counters since Open.
 type Stats struct {
@@ -155,7 +158,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		// megabytes at once, so start with a large map. Mapping past the
 		// end of the file costs address space only, except on Windows,
 		// where bbolt grows the file to the size of the map.
-		InitialMmapSize: initialMmapSize,
+		InitialMmapSize: initialMmapSize(s.opts.NoSync),
 	})
 	if err != nil {
 		s.cleanup()
