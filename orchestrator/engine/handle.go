@@ -423,8 +423,8 @@ func (s *step) launch() {
 		ccp := &checkpoint{Thread: *c, Parent: s.msg.Thread, Index: i, Gen: f.Gen, Keyed: true}
 		ccp.Thread.LastEventID = 0
 		data, _ := ccp.encode()
-		first := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: c.ID, Seq: 1}
-		s.newThreads = append(s.newThreads, store.ThreadWrite{ThreadID: c.ID, ExpectSeq: store.NoSeq, Seq: 1, Data: data,
+		first := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: c.ID, Seq: 0}
+		s.newThreads = append(s.newThreads, store.ThreadWrite{ThreadID: c.ID, ExpectSeq: store.NoSeq, Seq: 0, Data: data,
 			Outbox: [][]byte{encodeOutbox(queue.Message{Body: first.encode()})}})
 		s.send(first, 0)
 		f.Launched++
@@ -653,7 +653,7 @@ func (s *step) pendingStarts() [][]byte {
 		if f.done(i) {
 			continue
 		}
-		m := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: childID(s.msg.Thread, f.Gen, i), Seq: 1}
+		m := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: childID(s.msg.Thread, f.Gen, i), Seq: 0}
 		out = append(out, encodeOutbox(queue.Message{Body: m.encode()}))
 	}
 	return out

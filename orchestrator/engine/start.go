@@ -121,7 +121,7 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 	err = e.store.Commit(ctx, &store.CommitParams{
 		ExecutionARN:    arn,
 		ExecutionCreate: rec,
-		Threads:         []store.ThreadWrite{{ThreadID: rootThread, ExpectSeq: store.NoSeq, Seq: 1, Data: cpData, Outbox: outbox}},
+		Threads:         []store.ThreadWrite{{ThreadID: rootThread, ExpectSeq: store.NoSeq, Seq: 0, Data: cpData, Outbox: outbox}},
 		Events:          events,
 	})
 	if errors.Is(err, store.ErrAlreadyExists) {
@@ -147,7 +147,7 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 // firstMessages are the messages that set a STANDARD execution started at
 // started going, sent at now: its first step and its timeout.
 func firstMessages(arn string, m *interp.Machine, started, now time.Time) []queue.Message {
-	msgs := []queue.Message{{Body: (&message{Kind: kindStep, Exec: arn, Thread: rootThread, Seq: 1}).encode()}}
+	msgs := []queue.Message{{Body: (&message{Kind: kindStep, Exec: arn, Thread: rootThread, Seq: 0}).encode()}}
 	if m.Def.TimeoutSeconds > 0 {
 		due := started.Add(time.Duration(m.Def.TimeoutSeconds) * time.Second)
 		msgs = append(msgs, queue.Message{Body: (&message{Kind: kindExecEnd, Exec: arn}).encode(), Delay: max(due.Sub(now), 0)})

@@ -13,7 +13,8 @@ import (
 // The Commit fails, writing nothing, with:
 //   - ErrAlreadyExists if ExecutionCreate is set and the execution exists
 //     (this wins over any other failed condition);
-//   - ErrConflict if a thread's stored Seq is not its ExpectSeq, if
+//   - ErrConflict if a thread's stored Seq is newer than its ExpectSeq
+//     (or the thread exists and ExpectSeq is NoSeq), if
 //     ExecutionUpdate is set and the execution is missing or not RUNNING, if
 //     an event key, a token, a child result or an activity task exists
 //     already;
@@ -21,7 +22,13 @@ import (
 //     MaxRecordBytes.
 //
 // Of N writers racing on one thread at the same ExpectSeq, exactly one
-// succeeds and the others get ErrConflict.
+// succeeds and the others get ErrConflict. A thread write moves the
+// thread by one step: its Seq is ExpectSeq+1 (0 for a new thread), and
+// ExpectSeq must be a Seq that ThreadGet returned (or NoSeq). An
+// implementation may fence the write on "step Seq is not written yet"
+// alone (dynamostore does, with one conditional put), so a commit whose
+// ExpectSeq is ahead of the stored Seq, which no caller that read the
+// thread can make, may succeed.
 type CommitParams struct {
 	// ExecutionARN is the execution every record belongs to.
 	ExecutionARN string
@@ -130,6 +137,9 @@ func (p *CommitParams) Validate() error {
 		threads[w.ThreadID] = true
 		if w.ExpectSeq < NoSeq {
 			return fmt.Errorf("validating commit: thread %q ExpectSeq %d is below NoSeq", w.ThreadID, w.ExpectSeq)
+		}
+		if w.Seq != w.ExpectSeq+1 {
+			return fmt.Errorf("validating commit: thread %q Seq %d is not ExpectSeq+1 (%d)", w.ThreadID, w.Seq, w.ExpectSeq+1)
 		}
 		size := len(w.Data)
 		for _, m := range w.Outbox {

@@ -30,11 +30,13 @@ type ThreadGetParams struct {
 type ThreadWrite struct {
 	// ThreadID is the thread's ID; it must not contain a NUL byte.
 	ThreadID string
-	// ExpectSeq is the stored Seq this write requires, or NoSeq for a
-	// thread that must not exist yet; otherwise the Commit fails with
-	// ErrConflict.
+	// ExpectSeq is the stored Seq this write requires (as ThreadGet
+	// returned it), or NoSeq for a thread that must not exist yet;
+	// otherwise the Commit fails with ErrConflict.
 	ExpectSeq int64
-	// Seq is the new sequence number.
+	// Seq is the new sequence number: ExpectSeq+1 (0 for a new thread).
+	// The events of the commit keyed StepEventKey(ThreadID, Seq, i) are
+	// this step's.
 	Seq int64
 	// Data is the new checkpoint.
 	Data []byte

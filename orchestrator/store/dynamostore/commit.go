@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,12 +20,21 @@ import (
 // for a transient reason (TransactionConflict, throttling).
 const commitAttempts = 5
 
-// Commit implements store.Store with one TransactWriteItems.
+// Commit implements store.Store: with one conditional PutItem or
+// UpdateItem when the commit comes down to one item (a step of one
+// thread with its events, the end of an Express execution), else with
+// one TransactWriteItems.
 func (s *Store) Commit(ctx context.Context, params *store.CommitParams) error {
 	if err := params.Validate(); err != nil {
 		return err
 	}
 	items, createIndex := s.commitItems(params)
+	if len(items) == 1 {
+		if err := s.writeOne(ctx, items[0], createIndex == 0); err != nil {
+			return fmt.Errorf("committing to execution %s: %w", params.ExecutionARN, err)
+		}
+		return nil
+	}
 	for attempt := 1; ; attempt++ {
 		_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
@@ -39,6 +49,38 @@ func (s *Store) Commit(ctx context.Context, params *store.CommitParams) error {
 			return fmt.Errorf("committing to execution %s: %w", params.ExecutionARN, err)
 		}
 	}
+}
+
+// writeOne writes one item of a commit outside a transaction, at half
+// the write units: a failed condition is store.ErrAlreadyExists when the
+// item creates the execution, else store.ErrConflict.
+func (s *Store) writeOne(ctx context.Context, it types.TransactWriteItem, create bool) error {
+	var err error
+	switch {
+	case it.Put != nil:
+		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: it.Put.TableName, Item: it.Put.Item,
+			ConditionExpression: it.Put.ConditionExpression, ExpressionAttributeNames: it.Put.ExpressionAttributeNames,
+			ExpressionAttributeValues: it.Put.ExpressionAttributeValues})
+	case it.Update != nil:
+		_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: it.Update.TableName, Key: it.Update.Key,
+			UpdateExpression: it.Update.UpdateExpression, ConditionExpression: it.Update.ConditionExpression,
+			ExpressionAttributeNames: it.Update.ExpressionAttributeNames, ExpressionAttributeValues: it.Update.ExpressionAttributeValues})
+	case it.Delete != nil:
+		_, err = s.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: it.Delete.TableName, Key: it.Delete.Key,
+			ConditionExpression: it.Delete.ConditionExpression, ExpressionAttributeNames: it.Delete.ExpressionAttributeNames,
+			ExpressionAttributeValues: it.Delete.ExpressionAttributeValues})
+	default:
+		return errors.New("writing an empty commit item")
+	}
+	switch {
+	case err == nil:
+		return nil
+	case isConditionFailed(err) && create:
+		return store.ErrAlreadyExists
+	case isConditionFailed(err):
+		return store.ErrConflict
+	}
+	return err
 }
 
 // commitError maps a TransactWriteItems error: a failed condition on item
@@ -87,11 +129,13 @@ func reasons(tce *types.TransactionCanceledException) string {
 	return strings.Join(codes, ", ")
 }
 
-// commitItems builds the transaction of p; createIndex is the index of
-// the execution create, or -1.
+// commitItems builds the writes of p; createIndex is the index of the
+// execution create, or -1. A thread write is a new step item, with the
+// commit's events whose keys are that step's (store.StepEventKey) inside
+// it; the other events are items of their own.
 func (s *Store) commitItems(p *store.CommitParams) (items []types.TransactWriteItem, createIndex int) {
 	arn := p.ExecutionARN
-	execPK := prefixExec + arn
+	pk := execPK(arn)
 	createIndex = -1
 	var ttl types.AttributeValue
 	if !p.ExpiresAt.IsZero() {
@@ -110,40 +154,34 @@ func (s *Store) commitItems(p *store.CommitParams) (items []types.TransactWriteI
 	const notExists = "attribute_not_exists(pk)"
 
 	if e := p.ExecutionCreate; e != nil {
-		createIndex = len(items)
-		put(executionItem(e), notExists, nil)
+		m := executionItem(e)
 		if out := outItem(arn, e.Output, e.Error, e.Cause); out != nil {
 			put(out, "", nil)
+			m[attrOutSeparate] = boolean(true)
 		}
+		put(m, notExists, nil)
+		createIndex = len(items) - 1
 	}
 	if u := p.ExecutionUpdate; u != nil {
-		items = append(items, executionUpdate(s.table, execPK, u, ttl))
-		if out := outItem(arn, u.Output, u.Error, u.Cause); out != nil {
+		out := outItem(arn, u.Output, u.Error, u.Cause)
+		items = append(items, executionUpdate(s.table, pk, u, out != nil, ttl))
+		if out != nil {
 			put(out, "", nil)
-		} else {
-			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.table, Key: keyOf(execPK, skOut)}})
 		}
 	}
-	for _, w := range p.Threads {
-		m := keyOf(threadPK(arn, w.ThreadID), skThread)
-		m[attrSeq] = n(w.Seq)
-		putBytes(m, attrData, w.Data)
-		if len(w.Outbox) > 0 {
-			l := make([]types.AttributeValue, len(w.Outbox))
-			for i, msg := range w.Outbox {
-				l[i] = bin(msg)
-			}
-			m[attrOutbox] = &types.AttributeValueMemberL{Value: l}
-		}
-		if w.ExpectSeq == store.NoSeq {
-			put(m, notExists, nil)
-		} else {
-			put(m, "seq = :expect", map[string]types.AttributeValue{":expect": n(w.ExpectSeq)})
-		}
+	embedded, embeddedKeys := s.embedEvents(p)
+	for i, w := range p.Threads {
+		m := keyOf(pk, stepSK(w.ThreadID, w.Seq))
+		blob := &stepBlob{data: w.Data, outbox: w.Outbox, events: embedded[i]}
+		m[attrStep] = bin(blob.encode())
+		put(m, notExists, nil)
 	}
 	for _, e := range p.Events {
-		m := keyOf(execPK, skEvent+e.Key)
-		putBytes(m, attrData, e.Data)
+		if embeddedKeys[e.Key] {
+			continue
+		}
+		m := keyOf(pk, eventSK(e.Key))
+		m[attrEvent] = bin(e.Data)
 		put(m, notExists, nil)
 	}
 	for _, t := range p.TokensPut {
@@ -167,11 +205,65 @@ func (s *Store) commitItems(p *store.CommitParams) (items []types.TransactWriteI
 	return items, createIndex
 }
 
-func threadPK(arn, thread string) string { return prefixExec + arn + threadInfix + thread }
-func childPK(arn, parent string) string  { return prefixExec + arn + childInfix + parent }
+// maxStepBytes bounds the step blob, before compression, that takes the
+// step's events in: an item holds at most 400 KB.
+const maxStepBytes = 380 * 1024
 
-// executionUpdate is the conditional update of the META item.
-func executionUpdate(table *string, pk string, u *store.ExecutionUpdate, ttl types.AttributeValue) types.TransactWriteItem {
+// embedEvents returns, for each thread write of p, the events of p that
+// belong to its step, unless they would make the item too large, and the
+// keys of the events it returned.
+func (s *Store) embedEvents(p *store.CommitParams) ([][]blobEvent, map[string]bool) {
+	out := make([][]blobEvent, len(p.Threads))
+	if len(p.Events) == 0 {
+		return out, nil
+	}
+	steps := make(map[string]int, len(p.Threads))
+	for i, w := range p.Threads {
+		steps[store.StepKey(w.ThreadID, w.Seq)] = i
+	}
+	sizes := make([]int, len(p.Threads))
+	for i, w := range p.Threads {
+		sizes[i] = len(w.Data)
+		for _, m := range w.Outbox {
+			sizes[i] += len(m)
+		}
+	}
+	for _, e := range p.Events {
+		step, _, ok := store.ParseStepEventKey(e.Key)
+		if !ok {
+			continue
+		}
+		i, ok := steps[step]
+		if !ok {
+			continue
+		}
+		out[i] = append(out[i], blobEvent{suffix: e.Key[len(step):], data: e.Data})
+		sizes[i] += len(e.Key) + len(e.Data)
+	}
+	keys := map[string]bool{}
+	for i, w := range p.Threads {
+		slices.SortFunc(out[i], func(a, b blobEvent) int { return strings.Compare(a.suffix, b.suffix) })
+		if sizes[i] > maxStepBytes {
+			out[i] = nil // the events go in items of their own
+			continue
+		}
+		step := store.StepKey(w.ThreadID, w.Seq)
+		for _, e := range out[i] {
+			keys[step+e.suffix] = true
+		}
+	}
+	return out, keys
+}
+
+// inlineResultBytes is the largest output + error + cause kept in the
+// execution's item; a larger result goes in an item of its own, so that
+// an input and data of up to store.MaxRecordBytes still fit beside it in
+// DynamoDB's 400 KB.
+const inlineResultBytes = 8 * 1024
+
+// executionUpdate is the conditional update of the execution's item;
+// separate says the result goes in the O item.
+func executionUpdate(table *string, pk string, u *store.ExecutionUpdate, separate bool, ttl types.AttributeValue) types.TransactWriteItem {
 	var set, remove []string
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{":running": sv(store.StatusRunning)}
@@ -183,6 +275,13 @@ func executionUpdate(table *string, pk string, u *store.ExecutionUpdate, ttl typ
 	removeAttr := func(attr string) {
 		remove = append(remove, "#"+attr)
 		names["#"+attr] = attr
+	}
+	setOrRemove := func(attr, v string) {
+		if v == "" {
+			removeAttr(attr)
+		} else {
+			setAttr(attr, sv(v))
+		}
 	}
 	setAttr(attrStatus, sv(u.Status))
 	if u.StoppedAt.IsZero() {
@@ -197,6 +296,17 @@ func executionUpdate(table *string, pk string, u *store.ExecutionUpdate, ttl typ
 	default:
 		setAttr(attrData, bin(u.Data))
 	}
+	if separate {
+		setAttr(attrOutSeparate, boolean(true))
+		removeAttr(attrOutput)
+		removeAttr(attrError)
+		removeAttr(attrCause)
+	} else {
+		removeAttr(attrOutSeparate)
+		setOrRemove(attrOutput, u.Output)
+		setOrRemove(attrError, u.Error)
+		setOrRemove(attrCause, u.Cause)
+	}
 	if ttl != nil {
 		setAttr(attrTTL, ttl)
 	}
@@ -206,7 +316,7 @@ func executionUpdate(table *string, pk string, u *store.ExecutionUpdate, ttl typ
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 table,
-		Key:                       keyOf(pk, skMeta),
+		Key:                       keyOf(pk, skExecMeta),
 		UpdateExpression:          aws.String(expr),
 		ConditionExpression:       aws.String("#status = :running"),
 		ExpressionAttributeNames:  names,
@@ -214,9 +324,10 @@ func executionUpdate(table *string, pk string, u *store.ExecutionUpdate, ttl typ
 	}}
 }
 
-// executionItem is the META item of e.
+// executionItem is the item of execution e, with its result unless
+// outItem holds it.
 func executionItem(e *store.Execution) map[string]types.AttributeValue {
-	m := keyOf(prefixExec+e.ARN, skMeta)
+	m := keyOf(execPK(e.ARN), skExecMeta)
 	m[attrGSI1PK] = sv(gsiExecs + e.StateMachineARN)
 	m[attrGSI1SK] = sv(formatTime(e.StartedAt) + "#" + e.ARN)
 	m[attrARN] = sv(e.ARN)
@@ -228,15 +339,21 @@ func executionItem(e *store.Execution) map[string]types.AttributeValue {
 	putTime(m, attrStopped, e.StoppedAt)
 	putStr(m, attrInput, e.Input)
 	putBytes(m, attrData, e.Data)
+	if len(e.Output)+len(e.Error)+len(e.Cause) <= inlineResultBytes {
+		putStr(m, attrOutput, e.Output)
+		putStr(m, attrError, e.Error)
+		putStr(m, attrCause, e.Cause)
+	}
 	return m
 }
 
-// outItem is the META#OUT item, or nil if there is nothing to hold.
+// outItem is the O item of a result too large for the execution's item,
+// or nil.
 func outItem(arn, output, errName, cause string) map[string]types.AttributeValue {
-	if output == "" && errName == "" && cause == "" {
+	if len(output)+len(errName)+len(cause) <= inlineResultBytes {
 		return nil
 	}
-	m := keyOf(prefixExec+arn, skOut)
+	m := keyOf(execPK(arn), skExecOut)
 	putStr(m, attrOutput, output)
 	putStr(m, attrError, errName)
 	putStr(m, attrCause, cause)

@@ -3,6 +3,7 @@ package dynamostore
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,26 +105,61 @@ func TestCommitItems(t *testing.T) {
 		ExecutionARN:    arn,
 		ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusSucceeded, Output: "{}", StoppedAt: time.Unix(1, 0)},
 		Threads:         []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 3, Seq: 4, Data: []byte("d"), Outbox: [][]byte{[]byte("m")}}},
-		Events:          []store.EventWrite{{Key: "k", Data: []byte("e")}},
-		TokensDelete:    []string{"tok"},
-		ChildResults:    []store.ChildResultWrite{{ParentThreadID: "p", Index: 7, Data: []byte("r")}},
-		ExpiresAt:       time.Unix(1000, 0),
+		Events: []store.EventWrite{{Key: "k", Data: []byte("e")}, {Key: store.StepEventKey("root", 4, 1), Data: []byte("e1")},
+			{Key: store.StepEventKey("root", 4, 0), Data: []byte("e0")}},
+		TokensDelete: []string{"tok"},
+		ChildResults: []store.ChildResultWrite{{ParentThreadID: "p", Index: 7, Data: []byte("r")}},
+		ExpiresAt:    time.Unix(1000, 0),
 	})
 	require.Equal(t, -1, createIndex)
-	require.Len(t, items, 6)
+	require.Len(t, items, 5)
 	update := items[0].Update
 	require.NotNil(t, update)
 	require.Equal(t, "#status = :running", aws.ToString(update.ConditionExpression))
-	require.Equal(t, "SET #status = :status, #stopped = :stopped, #ttl = :ttl", aws.ToString(update.UpdateExpression))
-	require.Equal(t, map[string]string{"#status": "status", "#stopped": "stopped", "#ttl": "ttl"}, update.ExpressionAttributeNames)
-	require.NotNil(t, items[1].Put) // META#OUT
-	require.Equal(t, &types.AttributeValueMemberS{Value: skOut}, items[1].Put.Item[attrSK])
-	thread := items[2].Put
-	require.Equal(t, "seq = :expect", aws.ToString(thread.ConditionExpression))
-	require.Equal(t, &types.AttributeValueMemberS{Value: "EXEC#" + arn + "#THREAD#root"}, thread.Item[attrPK])
-	require.Equal(t, &types.AttributeValueMemberN{Value: "1000"}, thread.Item[attrTTL])
-	require.Equal(t, "attribute_not_exists(pk)", aws.ToString(items[3].Put.ConditionExpression))
-	require.NotNil(t, items[4].Delete)
-	child := items[5].Put
+	require.Equal(t, "SET #status = :status, #stopped = :stopped, #output = :output, #ttl = :ttl REMOVE #outsep, #error, #cause", aws.ToString(update.UpdateExpression))
+	require.Equal(t, &types.AttributeValueMemberS{Value: skExecMeta}, update.Key[attrSK])
+	pk := update.Key[attrPK].(*types.AttributeValueMemberS).Value
+	require.Len(t, pk, 2+22)
+	step := items[1].Put
+	require.Equal(t, "attribute_not_exists(pk)", aws.ToString(step.ConditionExpression))
+	require.Equal(t, &types.AttributeValueMemberS{Value: pk}, step.Item[attrPK])
+	require.Equal(t, &types.AttributeValueMemberS{Value: "Hroot#a4"}, step.Item[attrSK])
+	require.Equal(t, &types.AttributeValueMemberN{Value: "1000"}, step.Item[attrTTL])
+	blob, err := decodeStepBlob(step.Item[attrStep].(*types.AttributeValueMemberB).Value)
+	require.NoError(t, err)
+	require.Equal(t, &stepBlob{data: []byte("d"), outbox: [][]byte{[]byte("m")},
+		events: []blobEvent{{suffix: "#a0", data: []byte("e0")}, {suffix: "#a1", data: []byte("e1")}}}, blob)
+	event := items[2].Put
+	require.Equal(t, &types.AttributeValueMemberS{Value: "Hk"}, event.Item[attrSK])
+	require.NotNil(t, items[3].Delete)
+	child := items[4].Put
 	require.Equal(t, &types.AttributeValueMemberS{Value: "00000000000000000007"}, child.Item[attrSK])
+}
+
+func TestStepBlob(t *testing.T) {
+	t.Parallel()
+	big := []byte(strings.Repeat(`{"orderId":"o-1234567","customer":{"id":"c-42"}}`, 20))
+	for _, b := range []*stepBlob{
+		{},
+		{data: []byte("x")},
+		{data: big, outbox: [][]byte{big, {}}, events: []blobEvent{{suffix: "#a0", data: big}, {suffix: "#a1"}}},
+	} {
+		enc := b.encode()
+		if b.size() > 1000 {
+			require.Less(t, len(enc), b.size()/4, "compressed")
+		}
+		got, err := decodeStepBlob(enc)
+		require.NoError(t, err)
+		require.Equal(t, len(b.data), len(got.data))
+		require.Equal(t, len(b.outbox), len(got.outbox))
+		require.Equal(t, len(b.events), len(got.events))
+		for i := range b.events {
+			require.Equal(t, b.events[i].suffix, got.events[i].suffix)
+			require.Equal(t, string(b.events[i].data), string(got.events[i].data))
+		}
+	}
+	for _, bad := range [][]byte{nil, {9}, {blobPlain, 5}, {blobFlate, 1, 2, 3}, append((&stepBlob{data: []byte("x")}).encode(), 0)} {
+		_, err := decodeStepBlob(bad)
+		require.Error(t, err, "%v", bad)
+	}
 }

@@ -1,5 +1,6 @@
-// Package dynamostore is the store.Store on Amazon DynamoDB: one table,
-// one TransactWriteItems per Commit.
+// Package dynamostore is the store.Store on Amazon DynamoDB: one table;
+// a Commit is one conditional PutItem when it writes one step of one
+// thread (nearly every state transition), else one TransactWriteItems.
 //
 // # Table (copy this into the SAM template)
 //
@@ -16,20 +17,40 @@
 //
 // # Items
 //
-//	item                 pk                              sk               gsi1pk / gsi1sk
-//	execution            EXEC#<arn>                      META             EXECS#<sm arn> / <started>#<arn>
-//	execution result     EXEC#<arn>                      META#OUT         -
-//	history event        EXEC#<arn>                      EVENT#<key>      -
-//	thread checkpoint    EXEC#<arn>#THREAD#<thread>      THREAD           -
-//	child result         EXEC#<arn>#CHILD#<parent>       <index, 20 digits> -
-//	task token           TOKEN#<token>                   TOKEN            -
-//	state machine        SM#<arn>                        META             SMS / <arn> (removed on delete)
-//	state machine rev.   SM#<arn>                        REV#<rev, 20 digits> -
-//	activity             ACT#<arn>                       META             ACTS / <arn>
-//	waiting activity task ACT#<arn>                      TASK#<key>       -
+//	item                  pk                         sk                  gsi1pk / gsi1sk
+//	execution             X#<id>                     M                   EXECS#<sm arn> / <started>#<arn>
+//	execution result      X#<id>                     O (large results)   -
+//	step of a thread      X#<id>                     H<step key>         -
+//	history event alone   X#<id>                     H<event key>        -
+//	child result          X#<id>#C#<parent>          <index, 20 digits>  -
+//	task token            TOKEN#<token>              TOKEN               -
+//	state machine         SM#<arn>                   META                SMS / <arn> (removed on delete)
+//	state machine rev.    SM#<arn>                   REV#<rev, 20 digits> -
+//	activity              ACT#<arn>                  META                ACTS / <arn>
+//	waiting activity task ACT#<arn>                  TASK#<key>          -
 //
-// <started> is the start time in UTC, fixed width, so that it sorts.
-
+// <id> is the first 128 bits of the SHA-256 of the execution's ARN, 22
+// characters of base64url, so that an execution's ARN (85 bytes or more)
+// is not repeated in the key of every item it writes. <started> is the
+// start time in UTC, fixed width, so that it sorts. A <step key> is
+// store.StepKey(thread, seq); an <event key> is the engine's.
+//
+// A step item is a thread's checkpoint at one Seq, with its outbox and
+// the history events of the step (those keyed store.StepEventKey(thread,
+// seq, i)), in one binary attribute, DEFLATE-compressed when that is
+// smaller (step.go). Old steps stay: the thread's checkpoint is its
+// latest step item (ThreadGet Queries the thread's H<thread># keys
+// backwards, one item), and the history is every H item in key order
+// (HistoryList Queries them, and a step item yields its events). A
+// step's events sort right after the step's own key and before the next
+// step's, so pages of events are pages of items. Events of no step (or
+// too large to share the step's item) are items of their own.
+//
+// The execution's output, error and cause are in its M item when they
+// fit in 8 KB, else in the O item, so that an input and an output of up
+// to 256 KB each both fit under the 400 KB item limit. ExecutionGet reads
+// both with one Query.
+//
 // An activity's waiting tasks share its partition, in key order (the engine
 // makes keys start with the scheduling time): ActivityTaskClaim Queries
 // the first few and deletes one with a condition that it still exists, so
@@ -37,51 +58,59 @@
 // takes at most 1,000 writes a second (a schedule and a claim each): the
 // natural bound of one activity's throughput.
 //
-// Why this layout, compared with DESIGN.md's (everything of an execution
-// under EXEC#<arn>):
+// Why this layout, compared with DESIGN.md's (a checkpoint item per
+// thread, overwritten, and an item per history event):
 //
-//   - Each thread and each parent's child results have their own partition
-//     key. A 10,000-item Map writes its checkpoints and results across many
-//     partitions instead of one (a partition takes at most 1,000 WCU/s);
-//     only the history stays under the execution's key, because it must be
-//     read back in order with one Query.
-//   - The execution's output, error and cause live in a second item
-//     (META#OUT), so that an input and an output of up to 256 KB each both
-//     fit under the 400 KB item limit. ExecutionGet reads both with one
-//     Query.
+//   - A state transition writes one item, not three: the step item holds
+//     what the checkpoint, the outbox and the events held, and a write of
+//     one item needs no transaction, which DynamoDB bills at twice the
+//     units of plain writes. A Pass step of a ~100-byte payload is one
+//     item under 1 KB: 1 write unit, where checkpoint + 2 events in a
+//     transaction were 6.
+//   - The fence is the step's key: `attribute_not_exists(pk)` on the item
+//     of step ExpectSeq+1 lets exactly one of the writers that read the
+//     thread at ExpectSeq through, as `seq = :expect` on an overwritten
+//     item did (store.CommitParams says what this does not check).
+//   - Everything of an execution shares one partition, which takes at
+//     most 1,000 write units a second before DynamoDB splits it by sort
+//     key ranges (it can: the table has no local index). The history had
+//     to be in one partition anyway to be read in order with one Query.
 //   - The GSI projects only the summary attributes, so execution starts and
 //     stops cost little there; ExecutionList returns summaries.
 //
 // # Commit
 //
-// A Commit is one TransactWriteItems: every write is a Put, Update or
-// Delete with a ConditionExpression (threads `attribute_not_exists(pk)` or
-// `seq = :expect`; events, tokens and child results
-// `attribute_not_exists(pk)`; the execution update `#status = RUNNING`).
-// When DynamoDB cancels the transaction, the cancellation reasons say
-// which item failed: ConditionalCheckFailed on the execution create is
-// store.ErrAlreadyExists, on anything else store.ErrConflict. Reasons
-// that say "try again" (TransactionConflict, throttling) are retried a few
-// times with backoff, because a transaction cancelled that way wrote
-// nothing and proved nothing; after that the error is returned as an
-// infrastructure error (no sentinel), so that the message is redelivered.
-// The SDK's own retries of a call reuse its ClientRequestToken, so a
-// retried transaction that had in fact succeeded is not reported as a
-// conflict.
+// A Commit that comes down to one item is a PutItem (or UpdateItem, or
+// DeleteItem) with its condition; ConditionalCheckFailed is
+// store.ErrAlreadyExists for an execution create, else store.ErrConflict.
+// Any other Commit is one TransactWriteItems: every write is a Put,
+// Update or Delete with a ConditionExpression (steps, events, tokens and
+// child results `attribute_not_exists(pk)`; the execution update
+// `#status = RUNNING`). When DynamoDB cancels the transaction, the
+// cancellation reasons say which item failed: ConditionalCheckFailed on
+// the execution create is store.ErrAlreadyExists, on anything else
+// store.ErrConflict. Reasons that say "try again" (TransactionConflict,
+// throttling) are retried a few times with backoff, because a transaction
+// cancelled that way wrote nothing and proved nothing; after that the
+// error is returned as an infrastructure error (no sentinel), so that the
+// message is redelivered. The SDK's own retries of a call reuse its
+// ClientRequestToken, so a retried transaction that had in fact succeeded
+// is not reported as a conflict.
 //
-// The execution counts as two items (META and META#OUT), so a Commit holds
-// at most store.MaxCommitItems = 100 items, DynamoDB's transaction limit;
+// The execution counts as two items (M and O), so a Commit holds at most
+// store.MaxCommitItems = 100 items, DynamoDB's transaction limit;
 // store.CommitParams.Validate refuses larger commits with store.ErrTooLarge
-// before any request. The engine must split larger fan-outs (e.g. start a
-// Map's children in windows) across steps.
+// before any request.
 //
 // # Cost
 //
-// A transactional write costs 2 WCU per started KB of each item. A typical
-// step (one thread with a ~1 KB checkpoint, two small history events) is
-// three items: 2 x 2 WCU for the checkpoint (its keys push it past 1 KB)
-// and 2 x 1 KB-or-less events at 2 WCU each: 8 WCU. Stats counts the
-// requests and the capacity DynamoDB reports per operation.
+// A plain write costs 1 WCU per started KB of the item, a transactional
+// one 2 WCU per started KB of each item; a strongly consistent read 1 RCU
+// per started 4 KB. A step of a Pass state with a ~100-byte payload (a
+// checkpoint of ~400 bytes, one outbox message, two events of ~300 bytes)
+// compresses to one item under 1 KB: 1 WCU (TestCommitCapacity), and
+// reading the thread back 1 RCU. Stats counts the requests and the
+// capacity DynamoDB reports per operation.
 //
 // # Consistency
 //

@@ -11,41 +11,49 @@ import (
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
-// ExecutionGet implements store.Store: one consistent Query for the META
-// and META#OUT items.
+// ExecutionGet implements store.Store: one consistent Query for the
+// execution's M item and, when its result is too large for it, the O
+// item.
 func (s *Store) ExecutionGet(ctx context.Context, params *store.ExecutionGetParams) (*store.Execution, error) {
 	out, err := s.api.Query(ctx, &dynamodb.QueryInput{
 		TableName:              s.table,
 		ConsistentRead:         aws.Bool(true),
-		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :meta)"),
+		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :m AND :o"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(prefixExec + params.ARN), ":meta": sv(skMeta),
+			":pk": sv(execPK(params.ARN)), ":m": sv(skExecMeta), ":o": sv(skExecOut),
 		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("loading execution %s: %w", params.ARN, err)
 	}
 	var e *store.Execution
-	var result *item
+	var meta, result *item
 	for _, m := range out.Items {
 		it := &item{m: m}
 		switch it.str(attrSK) {
-		case skMeta:
-			e = decodeExecution(it)
-			if it.err != nil {
-				return nil, fmt.Errorf("loading execution %s: %w", params.ARN, it.err)
-			}
-		case skOut:
+		case skExecMeta:
+			meta = it
+		case skExecOut:
 			result = it
 		}
 	}
-	if e == nil {
+	if meta == nil {
 		return nil, fmt.Errorf("loading execution %s: %w", params.ARN, store.ErrNotFound)
+	}
+	e = decodeExecution(meta)
+	if e.ARN != params.ARN && meta.err == nil {
+		// Two ARNs with the same 128-bit hash: never, in practice.
+		return nil, fmt.Errorf("loading execution %s: the item holds %s", params.ARN, e.ARN)
+	}
+	if !meta.bool(attrOutSeparate) {
+		result = meta
 	}
 	if result != nil {
 		e.Output, e.Error, e.Cause = result.str(attrOutput), result.str(attrError), result.str(attrCause)
-		if result.err != nil {
-			return nil, fmt.Errorf("loading execution %s: %w", params.ARN, result.err)
+	}
+	for _, it := range []*item{meta, result} {
+		if it != nil && it.err != nil {
+			return nil, fmt.Errorf("loading execution %s: %w", params.ARN, it.err)
 		}
 	}
 	return e, nil

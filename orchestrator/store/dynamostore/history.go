@@ -3,6 +3,7 @@ package dynamostore
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -14,19 +15,97 @@ import (
 )
 
 // HistoryList implements store.Store with consistent Queries of the
-// execution's EVENT# items.
+// execution's H items, in sort key order: a step item yields the events
+// stored in it (their keys extend the step's key, so they sort right
+// after it), an event item its event.
 func (s *Store) HistoryList(ctx context.Context, params *store.HistoryListParams) (*store.HistoryListResult, error) {
-	pk := prefixExec + params.ExecutionARN
 	limit := pageSize(params.Limit, 1000)
-	res := &store.HistoryListResult{}
-	err := s.queryRange(ctx, pk, skEvent, params.StartAfter, params.Reverse, limit, func(sk string, it *item) {
-		res.Events = append(res.Events, store.Event{Key: strings.TrimPrefix(sk, skEvent), Data: it.bytes(attrData)})
-	}, func() { res.Next = res.Events[len(res.Events)-1].Key })
-	if err != nil {
-		return nil, fmt.Errorf("listing history of %s: %w", params.ExecutionARN, err)
+	after := params.StartAfter
+	in := &dynamodb.QueryInput{
+		TableName:        s.table,
+		ConsistentRead:   aws.Bool(true),
+		ScanIndexForward: aws.Bool(!params.Reverse),
+		Limit:            aws.Int32(int32(limit + 1)),
 	}
-	return res, nil
+	from, to := skHistory, historyEnd
+	switch {
+	case params.Reverse && after != "":
+		to = eventSK(after)
+	case after != "":
+		// Start at the step item that holds the event after which to
+		// start, if any.
+		from = eventSK(after)
+		if step, ok := containingStep(after); ok {
+			from = stepSKOf(step)
+		}
+	}
+	in.KeyConditionExpression = aws.String("pk = :pk AND sk BETWEEN :from AND :to")
+	in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": sv(execPK(params.ExecutionARN)), ":from": sv(from), ":to": sv(to)}
+	res := &store.HistoryListResult{}
+	var batch []store.Event
+	for {
+		out, err := s.api.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("listing history of %s: %w", params.ExecutionARN, err)
+		}
+		batch = batch[:0]
+		for _, m := range out.Items {
+			it := &item{m: m}
+			sk := it.str(attrSK)
+			key := strings.TrimPrefix(sk, skHistory)
+			switch {
+			case it.m[attrStep] != nil:
+				blob, err := decodeStepBlob(it.bytes(attrStep))
+				if err != nil {
+					return nil, fmt.Errorf("listing history of %s: item %s: %w", params.ExecutionARN, sk, err)
+				}
+				for _, e := range blob.events {
+					batch = append(batch, store.Event{Key: key + e.suffix, Data: e.data})
+				}
+			case it.m[attrEvent] != nil:
+				batch = append(batch, store.Event{Key: key, Data: it.bytes(attrEvent)})
+			}
+			if it.err != nil {
+				return nil, fmt.Errorf("listing history of %s: %w", params.ExecutionARN, it.err)
+			}
+		}
+		sort.Slice(batch, func(i, j int) bool { return (batch[i].Key < batch[j].Key) != params.Reverse })
+		for _, e := range batch {
+			if after != "" && (!params.Reverse && e.Key <= after || params.Reverse && e.Key >= after) {
+				continue
+			}
+			if len(res.Events) == limit {
+				res.Next = res.Events[limit-1].Key
+				return res, nil
+			}
+			res.Events = append(res.Events, e)
+		}
+		if out.LastEvaluatedKey == nil {
+			return res, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
+
+// containingStep returns the step key that key extends, if it has the
+// shape of one: an event of that step, or a key stored beside them.
+func containingStep(key string) (string, bool) {
+	first := strings.IndexByte(key, '#')
+	if first < 0 {
+		return "", false
+	}
+	second := strings.IndexByte(key[first+1:], '#')
+	if second < 0 {
+		return "", false
+	}
+	step := key[:first+1+second]
+	if _, ok := store.ParseStepKey(step); !ok {
+		return "", false
+	}
+	return step, true
+}
+
+func stepSKOf(step string) string { return skHistory + step }
 
 // ChildResultList implements store.Store with consistent Queries of the
 // parent's child-result partition.

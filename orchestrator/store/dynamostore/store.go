@@ -56,6 +56,12 @@ const (
 	attrSeq        = "seq"
 	attrOutbox     = "outbox"
 	attrThreadID   = "thread"
+	// attrStep holds a step item's checkpoint, outbox and events
+	// (step.go); attrEvent a history event stored in an item of its own;
+	// attrOutSeparate says the execution's result is in its O item.
+	attrStep        = "d"
+	attrEvent       = "e"
+	attrOutSeparate = "outsep"
 
 	indexGSI1 = "gsi1"
 )
@@ -93,23 +99,17 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Key prefixes.
+// Key prefixes (those of an execution's items are in keys.go).
 const (
-	prefixExec   = "EXEC#"
 	prefixSM     = "SM#"
 	prefixAct    = "ACT#"
 	prefixToken  = "TOKEN#"
 	skMeta       = "META"
-	skOut        = "META#OUT"
-	skEvent      = "EVENT#"
-	skThread     = "THREAD"
 	skToken      = "TOKEN"
 	skRevision   = "REV#"
 	gsiExecs     = "EXECS#"
 	gsiSMs       = "SMS"
 	gsiActs      = "ACTS"
-	threadInfix  = "#THREAD#"
-	childInfix   = "#CHILD#"
 	timeLayout   = "2006-01-02T15:04:05.000000000Z"
 	numberDigits = 20
 )

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
@@ -22,23 +23,47 @@ func (s *Store) getItem(ctx context.Context, pk, sk string) (*item, error) {
 	return &item{m: out.Item}, nil
 }
 
-// ThreadGet implements store.Store with a consistent GetItem.
+// ThreadGet implements store.Store: a consistent Query for the thread's
+// latest step item (one read unit for a step under 4 KB).
 func (s *Store) ThreadGet(ctx context.Context, params *store.ThreadGetParams) (*store.Thread, error) {
-	it, err := s.getItem(ctx, threadPK(params.ExecutionARN, params.ThreadID), skThread)
-	if err != nil {
-		return nil, fmt.Errorf("loading thread %s of %s: %w", params.ThreadID, params.ExecutionARN, err)
+	prefix := store.ThreadKeyPrefix(params.ThreadID)
+	in := &dynamodb.QueryInput{
+		TableName:              s.table,
+		ConsistentRead:         aws.Bool(true),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(execPK(params.ExecutionARN)), ":prefix": sv(skHistory + prefix),
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(1),
 	}
-	th := &store.Thread{
-		ExecutionARN: params.ExecutionARN,
-		ThreadID:     params.ThreadID,
-		Seq:          it.num(attrSeq),
-		Data:         it.bytes(attrData),
-		Outbox:       it.list(attrOutbox),
+	for {
+		out, err := s.api.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("loading thread %s of %s: %w", params.ThreadID, params.ExecutionARN, err)
+		}
+		for _, m := range out.Items {
+			it := &item{m: m}
+			seq, ok := isStepSK(it.str(attrSK), prefix)
+			if !ok || it.m[attrStep] == nil {
+				continue // an event of the thread stored on its own
+			}
+			blob, err := decodeStepBlob(it.bytes(attrStep))
+			if err == nil {
+				err = it.err
+			}
+			if err != nil {
+				return nil, fmt.Errorf("loading thread %s of %s: %w", params.ThreadID, params.ExecutionARN, err)
+			}
+			return &store.Thread{ExecutionARN: params.ExecutionARN, ThreadID: params.ThreadID, Seq: seq,
+				Data: blob.data, Outbox: blob.outbox}, nil
+		}
+		if out.LastEvaluatedKey == nil {
+			return nil, fmt.Errorf("loading thread %s of %s: %w", params.ThreadID, params.ExecutionARN, store.ErrNotFound)
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+		in.Limit = aws.Int32(10)
 	}
-	if it.err != nil {
-		return nil, fmt.Errorf("loading thread %s of %s: %w", params.ThreadID, params.ExecutionARN, it.err)
-	}
-	return th, nil
 }
 
 // TokenGet implements store.Store with a consistent GetItem.

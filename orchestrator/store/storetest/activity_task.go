@@ -68,7 +68,7 @@ var activityTaskTests = []testCase{
 		b.start(t, execARN)
 		err := b.store.Commit(b.ctx, &store.CommitParams{
 			ExecutionARN:  execARN,
-			Threads:       []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 7, Seq: 8}},
+			Threads:       []store.ThreadWrite{{ThreadID: "root", ExpectSeq: store.NoSeq}}, // root exists
 			ActivityTasks: []store.ActivityTask{activityTask("a", 1)},
 		})
 		require.ErrorIs(t, err, store.ErrConflict)
@@ -82,7 +82,7 @@ var activityTaskTests = []testCase{
 		// A failed commit deletes nothing; a missing task is ignored.
 		err := b.store.Commit(b.ctx, &store.CommitParams{
 			ExecutionARN:        execARN,
-			Threads:             []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 7, Seq: 8}},
+			Threads:             []store.ThreadWrite{{ThreadID: "root", ExpectSeq: store.NoSeq}}, // root exists
 			ActivityTasksDelete: []store.ActivityTaskDelete{{ActivityARN: activityARN("a"), Key: activityTask("a", 1).Key}},
 		})
 		require.ErrorIs(t, err, store.ErrConflict)

@@ -34,7 +34,7 @@ var childResultTests = []testCase{
 		b.start(t, execARN)
 		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
 			ExecutionARN: execARN,
-			Threads:      []store.ThreadWrite{{ThreadID: "root.0", ExpectSeq: store.NoSeq, Seq: 5}},
+			Threads:      []store.ThreadWrite{{ThreadID: "root.0", ExpectSeq: store.NoSeq}},
 			ChildResults: []store.ChildResultWrite{{ParentThreadID: "root", Index: 0, Data: []byte("r0")}},
 		}))
 		err := b.store.Commit(b.ctx, &store.CommitParams{

@@ -82,12 +82,12 @@ var limitTests = []testCase{
 		arn := execARN + strings.Repeat("a", store.MaxKeyBytes-len(execARN))
 		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{
 			ExecutionARN: arn,
-			Threads:      []store.ThreadWrite{{ThreadID: long, ExpectSeq: store.NoSeq, Seq: 1}},
+			Threads:      []store.ThreadWrite{{ThreadID: long, ExpectSeq: store.NoSeq}},
 			Events:       []store.EventWrite{{Key: long, Data: []byte("e")}},
 			TokensPut:    []store.Token{{Token: long, ExecutionARN: arn, ThreadID: long}},
 			ChildResults: []store.ChildResultWrite{{ParentThreadID: long, Index: 1 << 40, Data: []byte("r")}},
 		}))
-		b.requireThreadSeq(t, arn, long, 1)
+		b.requireThreadSeq(t, arn, long, 0)
 		res, err := b.store.HistoryList(b.ctx, &store.HistoryListParams{ExecutionARN: arn, StartAfter: long[:10]})
 		require.NoError(t, err)
 		require.Equal(t, []string{long}, keysOf(res.Events))

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Execution", executionTests},
 		{"Thread", threadTests},
 		{"History", historyTests},
+		{"Step", stepTests},
 		{"Token", tokenTests},
 		{"ChildResult", childResultTests},
 		{"ActivityTask", activityTaskTests},

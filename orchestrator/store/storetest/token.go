@@ -62,7 +62,7 @@ var tokenTests = []testCase{
 		require.NoError(t, b.store.Commit(b.ctx, &store.CommitParams{ExecutionARN: execARN, TokensPut: []store.Token{tk}}))
 		err := b.store.Commit(b.ctx, &store.CommitParams{
 			ExecutionARN: execARN,
-			Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: 5, Seq: 6}},
+			Threads:      []store.ThreadWrite{{ThreadID: "root", ExpectSeq: store.NoSeq}}, // root exists
 			TokensDelete: []string{"tok"},
 		})
 		require.ErrorIs(t, err, store.ErrConflict)
