@@ -115,7 +115,6 @@ func (s *Store) runBatch(calls []*groupCall) {
 		}
 		return fileTx
 	}
-	wrote := 0
 	for i, c := range calls {
 		tx := &txn{writes: newLayer(), layers: layers, file: file}
 		err := c.fn(tx)
@@ -130,13 +129,14 @@ func (s *Store) runBatch(calls []*groupCall) {
 			batch.Set(e)
 			return true
 		})
-		wrote++
 	}
 	if fileTx != nil {
 		_ = fileTx.Rollback()
 	}
+	checkpoint := false
 	if batch.Len() > 0 {
-		if err := s.logAndPublish(batch); err != nil {
+		var err error
+		if checkpoint, err = s.logAndPublish(batch); err != nil {
 			s.fail(err)
 			for i := range results {
 				if results[i] == nil {
@@ -148,23 +148,29 @@ func (s *Store) runBatch(calls []*groupCall) {
 	for i, c := range calls {
 		c.done <- results[i]
 	}
+	if checkpoint {
+		// The callers are answered: a new log segment costs them nothing.
+		if err := s.maybeCheckpoint(); err != nil {
+			s.fail(err)
+		}
+	}
 }
 
 // logAndPublish writes the batch's entries to the log as one record,
-// syncs it, and adds them to the active layer. Then it starts a
-// checkpoint if the active layer is large enough.
-func (s *Store) logAndPublish(batch *layer) error {
+// syncs it, and adds them to the active layer. It reports whether the
+// active layer is large enough for a checkpoint.
+func (s *Store) logAndPublish(batch *layer) (bool, error) {
 	entries := batch.Items()
 	s.buf = appendRecord(s.buf[:0], entries)
 	if cap(s.buf) > 4<<20 {
 		defer func() { s.buf = nil }()
 	}
 	if err := s.seg.write(s.buf); err != nil {
-		return fmt.Errorf("writing log of %s: %w", s.path, err)
+		return false, fmt.Errorf("writing log of %s: %w", s.path, err)
 	}
 	if !s.opts.NoSync {
 		if err := fdatasync(s.seg.f); err != nil {
-			return fmt.Errorf("syncing log of %s: %w", s.path, err)
+			return false, fmt.Errorf("syncing log of %s: %w", s.path, err)
 		}
 		s.syncs.Add(1)
 	}
@@ -178,8 +184,5 @@ func (s *Store) logAndPublish(batch *layer) error {
 	}
 	size := s.activeSize
 	s.mu.Unlock()
-	if size >= s.opts.CheckpointBytes {
-		return s.maybeCheckpoint()
-	}
-	return nil
+	return size >= s.opts.CheckpointBytes, nil
 }
