@@ -199,11 +199,12 @@ func response(req *http.Request, status int, h http.Header, body string) *http.R
 }
 
 // workerHandler is the handler an sqsqueue.Poller calls: it invokes the
-// worker function with the batch, as Lambda's event source mapping does,
-// and returns its partial batch response. A function error fails the
-// whole batch.
-func workerHandler(worker *rie) func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+// worker function (the one current returns) with the batch, as Lambda's
+// event source mapping does, and returns its partial batch response. A
+// function error fails the whole batch.
+func workerHandler(current func() *rie) func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		worker := current()
 		var resp events.SQSEventResponse
 		payload, err := json.Marshal(ev)
 		if err != nil {
