@@ -3,7 +3,8 @@
 # Java 17, python3 with moto); `make test` calls it.
 #
 #   1. npm ci (DynamoDB Local, aws-ses-v2-local, asl-validator), asl-validator
-#      on statemachines/, and the Lambda runtime interface emulator (go install)
+#      on statemachines/, the Lambda runtime interface emulator (go install)
+#      and, as root with apt, the AWS CLI v2 (Debian's awscli) for e2e/
 #   2. start the AWS-compatible servers on loopback (scripts/localaws.sh),
 #      stopped again on exit, whatever happens
 #   3. go test -race ./...      with AWS_ENDPOINT_URL_* set, then the
@@ -63,6 +64,17 @@ if command -v aws-lambda-rie >/dev/null; then
   echo "aws-lambda-rie: $(command -v aws-lambda-rie)"
 else
   CGO_ENABLED=0 go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$rie_version"
+fi
+
+step "AWS CLI v2 for the e2e client tests (/usr/bin/aws)"
+if /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2\.'; then
+  /usr/bin/aws --version
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y --no-install-recommends awscli ||
+    { apt-get update && apt-get install -y --no-install-recommends awscli; } ||
+    echo "could not install awscli: e2e's TestAWSCLI runs with the aws on PATH (v1) or skips"
+else
+  echo "no AWS CLI v2 and not root with apt: e2e's TestAWSCLI runs with the aws on PATH (v1) or skips"
 fi
 
 step "starting the local AWS-compatible servers"

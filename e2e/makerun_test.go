@@ -1,0 +1,19 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// TestMakeRun runs e2e/make-run.sh: `make run` on a fresh data folder,
+// driven with curl, stopped with SIGINT and started again.
+func TestMakeRun(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds bin/stepwise and runs make run twice; skipped with -short")
+	}
+	for _, tool := range []string{"make", "curl", "python3"} {
+		needTool(t, tool, "make-run.sh uses it")
+	}
+	script(t, 4*time.Minute, childEnv(false), "make-run.sh", t.TempDir()+"/data")
+}
