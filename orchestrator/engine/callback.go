@@ -101,7 +101,7 @@ func (e *Engine) waiting(ctx context.Context, token string) (*waitingThread, err
 	if err != nil {
 		return nil, err
 	}
-	if cp.Thread.Phase != interp.PhaseTask || cp.Thread.TaskToken != token {
+	if cp.Stopped || cp.Thread.Phase != interp.PhaseTask || cp.Thread.TaskToken != token {
 		return nil, ErrTaskTimedOut
 	}
 	return &waitingThread{token: t, th: th, cp: cp}, nil
@@ -111,8 +111,15 @@ func (e *Engine) waiting(ctx context.Context, token string) (*waitingThread, err
 // events) that does not step it: Seq advances, the outbox stays.
 func (w *waitingThread) commitQuiet(ctx context.Context, e *Engine, events []*interp.Event) error {
 	now := e.now().UTC()
+	if now.UnixNano() <= w.cp.Time {
+		now = time.Unix(0, w.cp.Time+1).UTC()
+	}
 	w.cp.OutboxSeq = w.cp.outboxSeq(w.th.Seq)
-	writes := eventWrites(w.th.ThreadID, now, events, w.cp)
+	w.cp.Time = now.UnixNano()
+	for _, ev := range events {
+		ev.Timestamp = now
+	}
+	writes := eventWrites(w.th.ThreadID, w.th.Seq+1, now, events, w.cp.ForkGens > 0)
 	data, err := w.cp.encode()
 	if err != nil {
 		return err
@@ -147,9 +154,13 @@ type StopParams struct {
 	Cause        string
 }
 
-// Stop aborts a running execution: every thread stops at its next message.
+// Stop aborts a running execution: one commit of the execution's status
+// and of a last step of its root thread, which records ExecutionAborted
+// and fences out any step of the root that was under way. Its other
+// threads stop at their next message (after at most Config.StatusTTL on
+// another worker; none calls a task or starts anything after Stop
+// returns).
 func (e *Engine) Stop(ctx context.Context, p *StopParams) (*store.Execution, error) {
-	now := e.now().UTC()
 	d := map[string]any{}
 	if p.Error != "" {
 		d["error"] = p.Error
@@ -157,12 +168,7 @@ func (e *Engine) Stop(ctx context.Context, p *StopParams) (*store.Execution, err
 	if p.Cause != "" {
 		d["cause"] = p.Cause
 	}
-	ev := &interp.Event{Timestamp: now, Type: "ExecutionAborted", DetailsKey: "executionAbortedEventDetails", Details: d}
-	err := e.store.Commit(ctx, &store.CommitParams{
-		ExecutionARN:    p.ExecutionARN,
-		ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusAborted, Error: p.Error, Cause: p.Cause, StoppedAt: now},
-		Events:          eventWrites("~", now, []*interp.Event{ev}, nil),
-	})
+	rec, err := e.stop(ctx, p.ExecutionARN, store.StatusAborted, p.Error, p.Cause, "ExecutionAborted", "executionAbortedEventDetails", d)
 	if errors.Is(err, store.ErrConflict) {
 		rec, gerr := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN})
 		if gerr != nil {
@@ -178,14 +184,69 @@ func (e *Engine) Stop(ctx context.Context, p *StopParams) (*store.Execution, err
 	if err != nil {
 		return nil, fmt.Errorf("stopping %s: %w", p.ExecutionARN, err)
 	}
-	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN})
-	if err != nil {
-		return nil, fmt.Errorf("stopping %s: %w", p.ExecutionARN, err)
-	}
 	if err := e.notifyParentOf(ctx, rec); err != nil {
 		return rec, err
 	}
 	return rec, nil
+}
+
+// stop ends a running execution with status (ABORTED, TIMED_OUT) and an
+// event of type typ: the execution's update and a step of the root thread
+// that records the event, in one commit. It returns the stopped record,
+// or store.ErrConflict if the execution is not running.
+func (e *Engine) stop(ctx context.Context, arn, status, errName, cause, typ, detailsKey string, details map[string]any) (*store.Execution, error) {
+	for attempt := 0; attempt < 20; attempt++ {
+		th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: rootThread})
+		var cp *checkpoint
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// No thread (an EXPRESS execution): the event alone.
+		case err != nil:
+			return nil, err
+		default:
+			if cp, err = decodeCheckpoint(th.Data); err != nil {
+				return nil, err
+			}
+		}
+		now := e.now().UTC()
+		if cp != nil && now.UnixNano() <= cp.Time {
+			now = time.Unix(0, cp.Time+1).UTC()
+		}
+		ev := &interp.Event{Timestamp: now, Type: typ, DetailsKey: detailsKey, Details: details}
+		p := &store.CommitParams{ExecutionARN: arn,
+			ExecutionUpdate: &store.ExecutionUpdate{Status: status, Error: errName, Cause: cause, StoppedAt: now}}
+		if cp == nil {
+			p.Events = eventWrites("~", 0, now, []*interp.Event{ev}, true)
+		} else {
+			cp.Events++
+			ev.ID = cp.Events
+			cp.Stopped, cp.Time = true, now.UnixNano()
+			data, err := cp.encode()
+			if err != nil {
+				return nil, err
+			}
+			p.Threads = []store.ThreadWrite{{ThreadID: rootThread, ExpectSeq: th.Seq, Seq: th.Seq + 1, Data: data}}
+			p.Events = eventWrites(rootThread, th.Seq+1, now, []*interp.Event{ev}, cp.ForkGens > 0)
+		}
+		err = e.store.Commit(ctx, p)
+		if errors.Is(err, store.ErrConflict) {
+			rec, gerr := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
+			if gerr != nil {
+				return nil, gerr
+			}
+			if rec.Status != store.StatusRunning {
+				e.forget(arn)
+				return nil, store.ErrConflict
+			}
+			continue // the root thread took a step meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		e.forget(arn)
+		return e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
+	}
+	return nil, fmt.Errorf("stopping %s: the root thread kept moving", arn)
 }
 
 // Resume re-sends the outbox of every thread of a running execution, so
@@ -197,7 +258,11 @@ func (e *Engine) Resume(ctx context.Context, executionARN string, threadIDs []st
 		if err != nil {
 			return fmt.Errorf("resuming %s thread %q: %w", executionARN, id, err)
 		}
-		if err := e.resend(ctx, th.Outbox); err != nil {
+		cp, err := decodeCheckpoint(th.Data)
+		if err != nil {
+			return fmt.Errorf("resuming %s thread %q: %w", executionARN, id, err)
+		}
+		if err := e.resend(ctx, executionARN, id, th, cp); err != nil {
 			return err
 		}
 	}

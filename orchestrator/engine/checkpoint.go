@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -48,6 +47,18 @@ type message struct {
 	Events int64 `json:"n,omitempty"`
 	// kindChildExec: the child execution's ARN.
 	ChildExec string `json:"cx,omitempty"`
+	// CP, when set, is the thread's checkpoint at Seq, as its step item
+	// holds it (kindStep, kindTimer): the receiver of a first delivery
+	// may skip reading it when the step has no side effect, since the
+	// commit is fenced anyway. Never kept in an outbox.
+	CP json.RawMessage `json:"cp,omitempty"`
+	// Parent is the parent thread of a child's first message (Seq NoSeq),
+	// to read the child's spec from when CP is missing.
+	Parent string `json:"p,omitempty"`
+	// At is the time of the sender's step, in Unix nanoseconds: a child's
+	// first step and its parent's step on its end happen after it, even
+	// on a machine whose clock is behind.
+	At int64 `json:"at,omitempty"`
 }
 
 // tokenFenced reports whether m answers a waiting task: such messages are
@@ -68,6 +79,16 @@ func (m *message) encode() []byte {
 	return b
 }
 
+// encodeLean encodes m without its carried checkpoint, for an outbox.
+func (m *message) encodeLean() []byte {
+	if m.CP == nil {
+		return m.encode()
+	}
+	lean := *m
+	lean.CP = nil
+	return lean.encode()
+}
+
 func decodeMessage(b []byte) (*message, error) {
 	var m message
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -81,7 +102,9 @@ func decodeMessage(b []byte) (*message, error) {
 
 // checkpoint is what the engine stores for a thread.
 type checkpoint struct {
-	Thread interp.Thread `json:"th"`
+	// Thread is the interpreter's checkpoint (encoded as "th", except
+	// while Base holds it).
+	Thread interp.Thread `json:"-"`
 	// Events is the thread's event counter: its last local event id.
 	Events int64 `json:"n"`
 	// Parent, Index and Gen place a child in its parent's fork.
@@ -95,15 +118,16 @@ type checkpoint struct {
 	// Wait is the task the thread waits for while in PhaseTask with a
 	// token (callback, activity, child execution).
 	Wait *taskWait `json:"w,omitempty"`
-	// Recent holds the (local id, time) of the thread's last few history
-	// events, from which their store keys follow: each new event records
-	// its predecessor's key, so that a history page can number it without
-	// reading the pages before. Forgot is the greatest local id dropped
-	// from Recent, and Keyed says that Recent and Forgot cover every event
-	// of the thread (a checkpoint from before they existed does not).
-	Recent [][2]int64 `json:"rk,omitempty"`
-	Forgot int64      `json:"rf,omitempty"`
-	Keyed  bool       `json:"ky,omitempty"`
+	// Time is the time of the thread's last step, in Unix nanoseconds:
+	// its next step happens later (history orders events by time).
+	Time int64 `json:"tm,omitempty"`
+	// Stopped marks the step that Stop or the execution's timeout
+	// committed on the root thread: nothing follows it.
+	Stopped bool `json:"x,omitempty"`
+	// Base names the thread that holds this thread's interp.Thread and
+	// its fork's child specs while it waits for large fan-outs: its steps
+	// then store only the fork's bookkeeping (Thread is empty in them).
+	Base string `json:"b,omitempty"`
 	// OutboxSeq is the Seq of the step that wrote the thread's outbox,
 	// when later commits (a heartbeat, ActivityStarted) advanced Seq
 	// without replacing it; 0 means Seq.
@@ -158,22 +182,24 @@ func decodeTokenData(b []byte) tokenData {
 
 // fork is a parent's bookkeeping of its children.
 type fork struct {
-	Gen         int              `json:"g"`
-	Children    []*interp.Thread `json:"c"` // specs of the children not launched yet (nil once launched)
-	Total       int              `json:"t"`
-	Launched    int              `json:"l"`
-	Done        []uint64         `json:"d"` // bitmap of children done
-	NDone       int              `json:"nd"`
-	NFailed     int              `json:"nf"`
-	ChildEvents int64            `json:"ce"` // events the children recorded
-	Req         forkLimits       `json:"r"`
+	Gen int `json:"g"`
+	// Specs are the children, in a compact form (childSpecs); in the
+	// base thread, not here, when the checkpoint has a Base.
+	Specs       *childSpecs `json:"c,omitempty"`
+	Total       int         `json:"t"`
+	Launched    int         `json:"l"`
+	Done        []uint64    `json:"d"` // bitmap of children done
+	NDone       int         `json:"nd,omitempty"`
+	NFailed     int         `json:"nf,omitempty"`
+	ChildEvents int64       `json:"ce,omitempty"` // events the children recorded
+	Req         forkLimits  `json:"r"`
 }
 
 type forkLimits struct {
-	MaxConcurrency int     `json:"mc"`
+	MaxConcurrency int     `json:"mc,omitempty"`
 	TolCount       int64   `json:"tc"`
 	TolPct         float64 `json:"tp"`
-	Map            bool    `json:"m"`
+	Map            bool    `json:"m,omitempty"`
 }
 
 func (f *fork) request() *interp.ForkRequest {
@@ -187,8 +213,28 @@ func (f *fork) setDone(i int)   { f.Done[i/64] |= 1 << (i % 64) }
 // running is how many launched children have not ended.
 func (f *fork) running() int { return f.Launched - f.NDone }
 
+// checkpointWire is a checkpoint as encoded.
+type checkpointWire struct {
+	Thread *interp.Thread `json:"th,omitempty"`
+	*checkpointFields
+}
+
+type checkpointFields checkpoint
+
 func (cp *checkpoint) encode() ([]byte, error) {
-	b, err := json.Marshal(cp)
+	w := checkpointWire{Thread: &cp.Thread, checkpointFields: (*checkpointFields)(cp)}
+	if cp.Base != "" {
+		// The thread and the fork's specs are in the base thread.
+		w.Thread = nil
+		if cp.Fork != nil && cp.Fork.Specs != nil {
+			f := *cp.Fork
+			f.Specs = nil
+			c := *cp
+			c.Fork = &f
+			w.checkpointFields = (*checkpointFields)(&c)
+		}
+	}
+	b, err := json.Marshal(&w)
 	if err != nil {
 		return nil, fmt.Errorf("encoding checkpoint: %w", err)
 	}
@@ -196,10 +242,9 @@ func (cp *checkpoint) encode() ([]byte, error) {
 }
 
 func decodeCheckpoint(b []byte) (*checkpoint, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
 	var cp checkpoint
-	if err := dec.Decode(&cp); err != nil {
+	w := checkpointWire{Thread: &cp.Thread, checkpointFields: (*checkpointFields)(&cp)}
+	if err := decodeJSON(b, &w); err != nil {
 		return nil, fmt.Errorf("decoding checkpoint: %w", err)
 	}
 	return &cp, nil
@@ -207,8 +252,10 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 
 // execData is the engine's part of an execution record.
 type execData struct {
-	Revision int64             `json:"rev"`
-	Exec     *interp.Execution `json:"ex"`
+	Revision int64 `json:"rev"`
+	// Exec is the context object's execution, without its Input (the
+	// record's Input is the one copy).
+	Exec *interp.Execution `json:"ex"`
 	// Parent links an execution started by a states:startExecution task
 	// to the thread that started it.
 	Parent *parentLink `json:"parent,omitempty"`

@@ -289,7 +289,7 @@ func (e *Engine) notifyParent(ctx context.Context, child *store.Execution, link 
 	if m == nil {
 		return nil
 	}
-	if err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: m.encode()}}}); err != nil {
+	if err := e.sendMessages(ctx, []queue.Message{{Body: m.encode()}}); err != nil {
 		return fmt.Errorf("telling the parent of %s that it ended: %w", child.ARN, err)
 	}
 	return nil

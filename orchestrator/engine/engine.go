@@ -13,20 +13,33 @@
 // deliveries racing on one step: exactly one commit wins; the loser gets
 // store.ErrConflict and is acknowledged without effect.
 //
+// A step is one commit of one thread: its checkpoint at Seq+1, its
+// history events and its outbox, which a store may write as one item
+// (dynamostore: one conditional PutItem). The message of a thread's next
+// step carries the checkpoint it was committed with: on a first delivery
+// of a step without side effect (Pass, Choice, Succeed, Fail, a Wait and
+// its timer) the worker takes it from there instead of reading it, and
+// the commit's fence rejects a duplicate all the same. Steps that call
+// anything read the checkpoint first, so that a duplicate calls nothing.
+// The execution's record is read once per worker and its status at most
+// once per Config.StatusTTL (execinfo.go); Stop fences the root thread.
+//
 // # Fan-out
 //
 // Parallel branches and Map iterations are threads with their own
-// checkpoints. A child's end is recorded once as a child result (a put if
-// absent, on its own key, so children never write to a shared item) and
-// announced to the parent with a message; the parent keeps a bitmap of
-// the children done, launches the next child when MaxConcurrency is a
-// window, and joins when all are done or the failures exceed the
-// tolerance. The parent reads the children's results only once, at the
-// join; each completion costs the parent one small commit of its bitmap,
-// and a parent commit that loses a race to a sibling's completion is
-// retried from a fresh read. Children are launched in batches of at most
-// LaunchBatch threads per commit, so a 10,000-item Map never needs one
-// huge transaction.
+// checkpoints. The parent's step that launches children sends each its
+// first message with its first checkpoint, and the child's first commit
+// creates it (fork.go), so the parent writes one small item whatever it
+// launches; a large fork's thread and child specs are written once, in a
+// base thread, and its later steps hold only the bookkeeping. A child's
+// end is its last checkpoint, announced to the parent with a message; the
+// parent keeps a bitmap of the children done, launches the next child
+// when MaxConcurrency is a window, and joins when all are done or the
+// failures exceed the tolerance, reading the children's results from
+// their last checkpoints. Each completion costs the parent one small
+// commit of its bitmap, and a parent commit that loses a race to a
+// sibling's completion is retried from a fresh read. Children are
+// launched in batches of at most LaunchBatch threads per step.
 //
 // # Waiting tasks
 //
@@ -110,6 +123,12 @@ type Config struct {
 	// (default 60 seconds, as AWS); negative makes it look once and not
 	// wait.
 	ActivityPollTimeout time.Duration
+	// StatusTTL is how long the engine trusts an execution's status that
+	// it read as RUNNING before reading it again for a step without side
+	// effect (default 1 second; negative reads it for every message). A
+	// step that calls a task or starts anything always reads it first.
+	// See execinfo.go.
+	StatusTTL time.Duration
 }
 
 func (c *Config) validate() error {
@@ -142,9 +161,12 @@ type Engine struct {
 	expressTimeout time.Duration
 	activityPoll   time.Duration
 	activities     activityWaiters
+	statusTTL      time.Duration
 
 	mu       sync.Mutex
 	machines map[string]cachedMachine // "arn#revision" -> parsed machine
+	execs    map[string]*execInfo     // execution ARN -> record
+	bases    map[string]*baseData     // execution ARN + NUL + base thread -> base
 }
 
 // New returns an Engine.
@@ -154,7 +176,11 @@ func New(cfg *Config) (*Engine, error) {
 	}
 	e := &Engine{store: cfg.Store, queue: cfg.Queue, tasks: cfg.Tasks, log: cfg.Logger, now: cfg.NowFunc,
 		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, fault: cfg.FaultFunc, machines: map[string]cachedMachine{},
-		clock: clock.OrReal(cfg.Clock), expressTimeout: cfg.ExpressTimeout, activityPoll: cfg.ActivityPollTimeout}
+		clock: clock.OrReal(cfg.Clock), expressTimeout: cfg.ExpressTimeout, activityPoll: cfg.ActivityPollTimeout,
+		statusTTL: cfg.StatusTTL, execs: map[string]*execInfo{}, bases: map[string]*baseData{}}
+	if e.statusTTL == 0 {
+		e.statusTTL = time.Second
+	}
 	if e.log == nil {
 		e.log = slog.Default()
 	}

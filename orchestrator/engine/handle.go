@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
@@ -47,65 +45,64 @@ func (e *Engine) handle(ctx context.Context, body []byte, receiveCount int) (str
 	for attempt := 0; ; attempt++ {
 		res, err := e.handleOnce(ctx, msg, receiveCount > 1)
 		if errors.Is(err, errRetry) && attempt < 20 {
-			continue // lost a race on a parent: read again and reapply
+			msg.CP = nil // read the thread again
+			continue     // lost a race on a parent: read again and reapply
 		}
 		return res, err
 	}
 }
 
-var errRetry = errors.New("retry")
+var (
+	errRetry = errors.New("retry")
+	// errStopped: the execution stopped while the step ran, before a
+	// side effect; the step is dropped.
+	errStopped = errors.New("execution stopped")
+)
+
+// maxCarried bounds the checkpoint a message carries (message.CP).
+const maxCarried = 32 * 1024
 
 func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool) (string, error) {
-	exRec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: msg.Exec})
+	x, err := e.execution(ctx, msg.Exec, msg.Kind == kindExecEnd || msg.Kind == kindExpress)
 	if errors.Is(err, store.ErrNotFound) {
 		return "gone", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("loading execution %s: %w", msg.Exec, err)
+		return "", err
 	}
-	var xd execData
-	if err := json.Unmarshal(exRec.Data, &xd); err != nil {
-		return "", fmt.Errorf("decoding execution %s: %w", msg.Exec, err)
-	}
-	if exRec.Status != store.StatusRunning {
-		if xd.Parent != nil && (redelivered || msg.Kind == kindExecEnd || msg.Kind == kindExpress) {
+	if x.rec.Status != store.StatusRunning {
+		if x.xd.Parent != nil && (redelivered || msg.Kind == kindExecEnd || msg.Kind == kindExpress) {
 			// The end may have committed without telling the parent (the
 			// worker died before sending): tell it again, harmlessly.
-			if err := e.notifyParent(ctx, exRec, xd.Parent); err != nil {
+			if err := e.notifyParent(ctx, x.rec, x.xd.Parent); err != nil {
 				return "", err
 			}
 		}
 		return "stopped", nil
 	}
-	// Re-decode the input with UseNumber.
-	if v, err := value.DecodeString(exRec.Input); err == nil {
-		xd.Exec.Input = v
-	}
 	if msg.Kind == kindExecEnd {
-		return e.timeOut(ctx, exRec, xd.Parent)
+		return e.timeOut(ctx, x)
 	}
-	m, _, err := e.machine(ctx, exRec.StateMachineARN, xd.Revision)
+	m, _, err := e.machine(ctx, x.rec.StateMachineARN, x.xd.Revision)
 	if err != nil {
 		return "", err
 	}
 	if msg.Kind == kindExpress {
-		return e.runExpressMessage(ctx, m, exRec, &xd)
+		xd := x.xd
+		return e.runExpressMessage(ctx, m, x.rec, &xd)
 	}
-	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: msg.Exec, ThreadID: msg.Thread})
-	if errors.Is(err, store.ErrNotFound) {
-		return "gone", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("loading thread %q of %s: %w", msg.Thread, msg.Exec, err)
-	}
-	cp, err := decodeCheckpoint(th.Data)
-	if err != nil {
-		return "", err
+	th, cp, carried, err := e.loadThread(ctx, m, msg, redelivered)
+	if err != nil || th == nil {
+		return "gone", err
 	}
 	if err := e.crash("loaded"); err != nil {
 		return "", err
 	}
-	s := &step{e: e, m: m, ex: xd.Exec, rec: exRec, parent: xd.Parent, msg: msg, th: th, cp: cp, now: e.now().UTC()}
+	if cp.Stopped {
+		return "stopped", nil
+	}
+	s := &step{e: e, m: m, ex: x.xd.Exec, rec: x.rec, parent: x.xd.Parent, msg: msg, th: th, cp: cp, now: e.stepTime(cp, msg),
+		carried: carried}
 	switch msg.Kind {
 	case kindChild, kindLaunch:
 		// These messages are not fenced by a sequence number: their effect
@@ -114,18 +111,20 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		// by its send: send the thread's outbox again (harmless if it was).
 		var res string
 		if msg.Kind == kindChild {
-			res = s.child()
+			res, err = s.child()
 		} else if cp.Fork == nil || cp.Fork.Gen != msg.Gen || cp.Thread.Phase != interp.PhaseChildren {
 			res = "duplicate"
 		} else {
-			s.launch()
-			res = "step"
+			res, err = "step", s.launch()
+		}
+		if err != nil {
+			return "", err
 		}
 		if res == "duplicate" {
 			if !redelivered {
 				return res, nil
 			}
-			if err := e.resend(ctx, th.Outbox); err != nil {
+			if err := e.resend(ctx, msg.Exec, msg.Thread, th, cp); err != nil {
 				return "", err
 			}
 			return res, nil
@@ -141,8 +140,8 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		return e.handleAnswer(ctx, s, redelivered)
 	}
 	if msg.Seq < th.Seq {
-		if redelivered && msg.Seq == cp.outboxSeq(th.Seq)-1 && len(th.Outbox) > 0 {
-			if err := e.resend(ctx, th.Outbox); err != nil {
+		if redelivered && msg.Seq == cp.outboxSeq(th.Seq)-1 {
+			if err := e.resend(ctx, msg.Exec, msg.Thread, th, cp); err != nil {
 				return "", err
 			}
 			return "resent", nil
@@ -176,13 +175,94 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		e.log.ErrorContext(ctx, "dropping message of unknown kind", "kind", msg.Kind)
 		return "bad", nil
 	}
-	if err := s.run(ctx, in); err != nil {
+	if err := s.run(ctx, in); errors.Is(err, errStopped) {
+		return "stopped", nil
+	} else if err != nil {
 		return "", err
 	}
 	if err := e.crash("invoked"); err != nil {
 		return "", err
 	}
 	return s.commit(ctx, true)
+}
+
+// loadThread returns the thread a message acts on and its checkpoint. A
+// first delivery of a step or timer message whose checkpoint it carries
+// uses that when the step has no side effect (carried is then true): the
+// commit is fenced by the step's Seq, so a duplicate fails there instead
+// of at a read. A child's first message finds no thread; its checkpoint is
+// the one it carries or its parent's spec. A nil thread (and nil error)
+// means the message has nothing to act on.
+func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, msg *message, redelivered bool) (*store.Thread, *checkpoint, bool, error) {
+	if msg.CP != nil && !redelivered && (msg.Kind == kindStep || msg.Kind == kindTimer) {
+		if cp, err := decodeCheckpoint(msg.CP); err == nil && sideEffectFree(m, cp, msg.Kind) {
+			return &store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: msg.Seq, Data: msg.CP}, cp, true, nil
+		}
+	}
+	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: msg.Exec, ThreadID: msg.Thread})
+	if errors.Is(err, store.ErrNotFound) {
+		if msg.Seq != store.NoSeq || msg.Kind != kindStep || msg.Parent == "" {
+			return nil, nil, false, nil
+		}
+		// A child's first step.
+		var cp *checkpoint
+		if msg.CP != nil {
+			cp, err = decodeCheckpoint(msg.CP)
+		} else {
+			cp, err = e.childFromParent(ctx, msg)
+		}
+		if err != nil || cp == nil {
+			return nil, nil, false, err
+		}
+		return &store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: store.NoSeq}, cp, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("loading thread %q of %s: %w", msg.Thread, msg.Exec, err)
+	}
+	cp, err := decodeCheckpoint(th.Data)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if err := e.loadBase(ctx, msg.Exec, cp); err != nil {
+		return nil, nil, false, err
+	}
+	return th, cp, false, nil
+}
+
+// sideEffectFree reports whether handling a message of kind at checkpoint
+// cp calls nothing outside the engine: entering a Pass, Choice, Succeed,
+// Fail or Wait state, or a Wait's timer.
+func sideEffectFree(m *interp.Machine, cp *checkpoint, kind string) bool {
+	if cp.Base != "" || cp.Stopped || cp.Thread.Status != interp.Running {
+		return false
+	}
+	_, st, err := m.Lookup(cp.Thread.Machine, cp.Thread.State)
+	if err != nil {
+		return false
+	}
+	switch {
+	case kind == kindStep && cp.Thread.Phase == interp.PhaseEnter:
+		switch st.Type {
+		case asl.TypePass, asl.TypeChoice, asl.TypeSucceed, asl.TypeFail, asl.TypeWait:
+			return true
+		}
+	case kind == kindTimer && cp.Thread.Phase == interp.PhaseTimer:
+		return st.Type == asl.TypeWait
+	}
+	return false
+}
+
+// stepTime is the time of a step: now, but after the thread's last step
+// and after the step of the message's sender (a parent that launched the
+// thread, a child that ended), whatever the clocks of the machines that
+// ran them said. History orders events by it.
+func (e *Engine) stepTime(cp *checkpoint, msg *message) time.Time {
+	now := e.now().UTC()
+	floor := max(cp.Time, msg.At)
+	if now.UnixNano() <= floor {
+		return time.Unix(0, floor+1).UTC()
+	}
+	return now
 }
 
 // handleAnswer handles a message that answers the task the thread waits
@@ -195,7 +275,7 @@ func (e *Engine) handleAnswer(ctx context.Context, s *step, redelivered bool) (s
 	if cp.Thread.Phase != interp.PhaseTask || cp.Thread.TaskToken != msg.Token {
 		if redelivered && cp.Consumed == msg.Token && len(s.th.Outbox) > 0 {
 			// This answer was committed; its sends may not have been.
-			if err := e.resend(ctx, s.th.Outbox); err != nil {
+			if err := e.resend(ctx, msg.Exec, msg.Thread, s.th, cp); err != nil {
 				return "", err
 			}
 			return "resent", nil
@@ -214,8 +294,7 @@ func (e *Engine) handleAnswer(ctx context.Context, s *step, redelivered bool) (s
 		if s.now.Before(w.HeartbeatDue) {
 			// A heartbeat pushed the deadline: check again then.
 			next := &message{Kind: kindHeartbeat, Exec: msg.Exec, Thread: msg.Thread, Token: msg.Token}
-			err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: next.encode(), Delay: w.HeartbeatDue.Sub(s.now)}}})
-			if err != nil {
+			if err := e.sendMessages(ctx, []queue.Message{{Body: next.encode(), Delay: w.HeartbeatDue.Sub(s.now)}}); err != nil {
 				return "", fmt.Errorf("re-arming the heartbeat timer of %s thread %q: %w", msg.Exec, msg.Thread, err)
 			}
 			return "rearmed", nil
@@ -243,7 +322,9 @@ func (e *Engine) handleAnswer(ctx context.Context, s *step, redelivered bool) (s
 		}
 	}
 	s.consume()
-	if err := s.run(ctx, in); err != nil {
+	if err := s.run(ctx, in); errors.Is(err, errStopped) {
+		return "stopped", nil
+	} else if err != nil {
 		return "", err
 	}
 	if err := e.crash("invoked"); err != nil {
@@ -264,17 +345,24 @@ type step struct {
 	th     *store.Thread
 	cp     *checkpoint
 	now    time.Time
+	// carried: the checkpoint came with the message, not from the store.
+	carried bool
 
 	events        []*interp.Event
-	outbox        []queue.Message
-	newThreads    []store.ThreadWrite
-	childResults  []store.ChildResultWrite
+	outbox        []outgoing
 	putTokens     []store.Token
 	deleteTokens  []string
 	activityTasks []store.ActivityTask
 	activityDone  []store.ActivityTaskDelete
 	execUpdate    *store.ExecutionUpdate
-	joined        bool // the children are all done: join them
+	base          *store.ThreadWrite // a fork's base thread, written first
+	joined        bool               // the children are all done: join them
+}
+
+// outgoing is a message the step sends after its commit.
+type outgoing struct {
+	m     *message
+	delay time.Duration
 }
 
 func (s *step) env() *interp.Env {
@@ -283,7 +371,7 @@ func (s *step) env() *interp.Env {
 }
 
 func (s *step) send(m *message, delay time.Duration) {
-	s.outbox = append(s.outbox, queue.Message{Body: m.encode(), Delay: delay})
+	s.outbox = append(s.outbox, outgoing{m: m, delay: delay})
 }
 
 // run steps the interpreter until the thread must wait for a message.
@@ -314,8 +402,7 @@ func (s *step) run(ctx context.Context, in interp.Input) error {
 			}
 			in = interp.Input{Kind: interp.TaskDone, Result: res, Err: terr}
 		case interp.Fork:
-			s.fork(eff.Fork)
-			return nil
+			return s.fork(eff.Fork)
 		case interp.Done:
 			s.done()
 			return nil
@@ -326,8 +413,16 @@ func (s *step) run(ctx context.Context, in interp.Input) error {
 // invokeTask runs a Task state's work. The engine itself handles
 // states:startExecution and activities; the rest goes to the configured
 // integrations. A non-nil taskWait means the thread must wait for a task
-// token (a callback, an activity worker, a child execution).
+// token (a callback, an activity worker, a child execution). Before any
+// of it, the execution is read again: a stopped execution calls nothing.
 func (s *step) invokeTask(ctx context.Context, req *interp.TaskRequest) (*taskWait, any, *asl.Error, error) {
+	x, err := s.e.execution(ctx, s.msg.Exec, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if x.rec.Status != store.StatusRunning {
+		return nil, nil, nil, errStopped
+	}
 	switch {
 	case isStartExecution(req.Resource):
 		return s.startExecutionTask(ctx, req)
@@ -383,71 +478,9 @@ func (s *step) consume() {
 	s.cp.Wait = nil
 }
 
-// fork records the children and launches the first of them.
-func (s *step) fork(f *interp.ForkRequest) {
-	// Generations count every fan-out of the thread (a second Map, a
-	// retried Parallel), so that child IDs and result keys never repeat.
-	gen := s.cp.ForkGens + 1
-	if s.cp.Fork != nil && s.cp.Fork.Gen >= gen {
-		gen = s.cp.Fork.Gen + 1
-	}
-	s.cp.ForkGens = gen
-	s.cp.Fork = &fork{Gen: gen, Children: f.Children, Total: len(f.Children), Done: make([]uint64, (len(f.Children)+63)/64),
-		Req: forkLimits{MaxConcurrency: f.MaxConcurrency, TolCount: f.ToleratedFailureCount, TolPct: f.ToleratedFailurePercentage, Map: f.Map}}
-	if len(f.Children) == 0 {
-		// Nothing to wait for: join at once, in a message of its own.
-		s.send(&message{Kind: kindLaunch, Exec: s.msg.Exec, Thread: s.msg.Thread, Gen: gen}, 0)
-		return
-	}
-	s.launch()
-}
-
-// launch creates the next children, within the concurrency window and the
-// commit's size, and asks for another launch if more may start now.
-func (s *step) launch() {
-	f := s.cp.Fork
-	if f.Total == 0 && f.NDone == 0 {
-		s.join()
-		return
-	}
-	n := 0
-	for f.Launched < f.Total && n < s.e.batch {
-		if f.Req.MaxConcurrency > 0 && f.running() >= f.Req.MaxConcurrency {
-			break
-		}
-		i := f.Launched
-		c := f.Children[i]
-		f.Children[i] = nil
-		c.ID = childID(s.msg.Thread, f.Gen, i)
-		c.Started = false
-		ccp := &checkpoint{Thread: *c, Parent: s.msg.Thread, Index: i, Gen: f.Gen, Keyed: true}
-		ccp.Thread.LastEventID = 0
-		data, _ := ccp.encode()
-		first := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: c.ID, Seq: 0}
-		s.newThreads = append(s.newThreads, store.ThreadWrite{ThreadID: c.ID, ExpectSeq: store.NoSeq, Seq: 0, Data: data,
-			Outbox: [][]byte{encodeOutbox(queue.Message{Body: first.encode()})}})
-		s.send(first, 0)
-		f.Launched++
-		n++
-	}
-	if f.Launched < f.Total && (f.Req.MaxConcurrency == 0 || f.running() < f.Req.MaxConcurrency) {
-		s.send(&message{Kind: kindLaunch, Exec: s.msg.Exec, Thread: s.msg.Thread, Gen: f.Gen}, 0)
-	}
-}
-
-func childID(parent string, gen, i int) string {
-	return parent + "/" + strconv.Itoa(gen) + "." + strconv.Itoa(i)
-}
-
-// childEnd is what a child records for its parent.
-type childEnd struct {
-	Output any        `json:"o,omitempty"`
-	Error  *asl.Error `json:"e,omitempty"`
-	Events int64      `json:"n"`
-}
-
 // done records the end of the thread: the execution's for the root, a
-// child result and a message to the parent for a child.
+// message to the parent for a child (whose result is this step's
+// checkpoint, which the parent reads at its join).
 func (s *step) done() {
 	th := &s.cp.Thread
 	if s.msg.Thread == rootThread {
@@ -468,97 +501,12 @@ func (s *step) done() {
 		}
 		return
 	}
-	b, _ := json.Marshal(&childEnd{Output: th.Output, Error: th.Error, Events: s.cp.Events})
-	s.childResults = append(s.childResults, store.ChildResultWrite{ParentThreadID: s.cp.Parent, Index: s.cp.Index, Data: b})
 	s.send(&message{Kind: kindChild, Exec: s.msg.Exec, Thread: s.cp.Parent, Index: s.cp.Index, Gen: s.cp.Gen,
-		Failed: th.Status != interp.Succeeded, Events: s.cp.Events}, 0)
-}
-
-// child handles the end of one child in its parent.
-func (s *step) child() string {
-	f := s.cp.Fork
-	if f == nil || f.Gen != s.msg.Gen || s.cp.Thread.Phase != interp.PhaseChildren || s.msg.Index >= f.Total || f.done(s.msg.Index) {
-		return "duplicate"
-	}
-	f.setDone(s.msg.Index)
-	f.NDone++
-	if s.msg.Failed {
-		f.NFailed++
-	}
-	f.ChildEvents += s.msg.Events
-	req := f.request()
-	if f.NDone == f.Total || (f.NFailed > 0 && req.Exceeded(f.NFailed, f.Total)) {
-		s.joined = true
-		return "step"
-	}
-	s.launch()
-	return "step"
-}
-
-// childParentKey is the parent key of a fork's child results: one per
-// generation, so that a retried Map never sees the last attempt's results.
-func childParentKey(thread string, gen int) string { return thread + "#" + strconv.Itoa(gen) }
-
-func (s *step) join() {
-	// A fork without children.
-	th := &s.cp.Thread
-	s.cp.Fork = nil
-	eff, err := interp.Step(s.m, th, interp.Input{Kind: interp.ChildrenDone, Children: nil}, s.env())
-	if err == nil {
-		s.after(eff)
-	}
-}
-
-// joinResults reads every child result and steps the parent with them.
-func (s *step) joinResults(ctx context.Context) error {
-	f := s.cp.Fork
-	results := make([]interp.ChildResult, f.Total)
-	token := ""
-	for {
-		page, err := s.e.store.ChildResultList(ctx, &store.ChildResultListParams{ExecutionARN: s.msg.Exec,
-			ParentThreadID: childParentKey(s.msg.Thread, f.Gen), NextToken: token})
-		if err != nil {
-			return fmt.Errorf("listing child results: %w", err)
-		}
-		for _, r := range page.Results {
-			var ce childEnd
-			dec := json.NewDecoder(bytes.NewReader(r.Data))
-			dec.UseNumber()
-			if err := dec.Decode(&ce); err != nil {
-				return fmt.Errorf("decoding child result: %w", err)
-			}
-			if r.Index < len(results) {
-				results[r.Index] = interp.ChildResult{Output: ce.Output, Error: ce.Error}
-			}
-		}
-		if page.NextToken == "" {
-			break
-		}
-		token = page.NextToken
-	}
-	if f.NDone < f.Total {
-		// Stopped early on failures: pass on the children that ended.
-		var ended []interp.ChildResult
-		for i := range results {
-			if f.done(i) {
-				ended = append(ended, results[i])
-			}
-		}
-		results = ended
-	}
-	s.cp.Events += f.ChildEvents
-	s.cp.Thread.LastEventID = s.cp.Events
-	s.cp.Fork = nil
-	eff, err := interp.Step(s.m, &s.cp.Thread, interp.Input{Kind: interp.ChildrenDone, Children: results}, s.env())
-	if err != nil {
-		return err
-	}
-	s.after(eff)
-	return nil
+		Failed: th.Status != interp.Succeeded, Events: s.cp.Events, At: s.now.UnixNano()}, 0)
 }
 
 // after turns the effect of a parent's join into messages.
-func (s *step) after(eff interp.Effect) {
+func (s *step) after(eff interp.Effect) error {
 	switch eff.Kind {
 	case interp.Continue:
 		s.send(&message{Kind: kindStep, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1}, 0)
@@ -567,8 +515,9 @@ func (s *step) after(eff interp.Effect) {
 	case interp.Done:
 		s.done()
 	case interp.Fork:
-		s.fork(eff.Fork)
+		return s.fork(eff.Fork)
 	}
+	return nil
 }
 
 // commit writes the step in one conditional write and sends its outbox.
@@ -576,32 +525,35 @@ func (s *step) after(eff interp.Effect) {
 // means another delivery already did the work. Otherwise (child, launch)
 // a conflict asks for a fresh read and another try.
 func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
-	events := eventWrites(s.msg.Thread, s.now, s.events, s.cp)
+	seq := s.th.Seq + 1
+	events := eventWrites(s.msg.Thread, seq, s.now, s.events, s.cp.ForkGens > 0)
 	s.cp.OutboxSeq = 0 // this commit writes the outbox
+	s.cp.Time = s.now.UnixNano()
 	data, err := s.cp.encode()
 	if err != nil {
 		return "", err
 	}
-	outbox := make([][]byte, len(s.outbox), len(s.outbox)+8)
-	for i, m := range s.outbox {
-		outbox[i] = encodeOutboxAt(m, s.now)
+	outbox := make([][]byte, len(s.outbox))
+	msgs := make([]queue.Message, len(s.outbox))
+	for i, o := range s.outbox {
+		outbox[i] = encodeOutboxAt(queue.Message{Body: o.m.encodeLean(), Delay: o.delay}, s.now)
+		if o.m.Thread == s.msg.Thread && o.m.Seq == seq && (o.m.Kind == kindStep || o.m.Kind == kindTimer) && len(data) <= maxCarried {
+			o.m.CP = data // the next step of this thread may skip reading it
+		}
+		msgs[i] = queue.Message{Body: o.m.encode(), Delay: o.delay}
 	}
-	outbox = append(outbox, s.pendingStarts()...)
-	threads := append([]store.ThreadWrite{{ThreadID: s.msg.Thread, ExpectSeq: s.th.Seq, Seq: s.th.Seq + 1, Data: data, Outbox: outbox}}, s.newThreads...)
-	// Child results are keyed per fork generation.
-	crs := make([]store.ChildResultWrite, len(s.childResults))
-	for i, c := range s.childResults {
-		c.ParentThreadID = childParentKey(c.ParentThreadID, s.cp.Gen)
-		crs[i] = c
+	if s.base != nil {
+		if err := s.e.store.Commit(ctx, &store.CommitParams{ExecutionARN: s.msg.Exec, Threads: []store.ThreadWrite{*s.base}}); err != nil {
+			return "", fmt.Errorf("writing the base of a fork of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
+		}
 	}
 	err = s.e.store.Commit(ctx, &store.CommitParams{
 		ExecutionARN:        s.msg.Exec,
 		ExecutionUpdate:     s.execUpdate,
-		Threads:             threads,
+		Threads:             []store.ThreadWrite{{ThreadID: s.msg.Thread, ExpectSeq: s.th.Seq, Seq: seq, Data: data, Outbox: outbox}},
 		Events:              events,
 		TokensPut:           s.putTokens,
 		TokensDelete:        s.deleteTokens,
-		ChildResults:        crs,
 		ActivityTasks:       s.activityTasks,
 		ActivityTasksDelete: s.activityDone,
 	})
@@ -617,46 +569,20 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	for _, t := range s.activityTasks {
 		s.e.wakeActivity(t.ActivityARN)
 	}
+	if s.execUpdate != nil {
+		s.e.forget(s.msg.Exec)
+	}
 	if err := s.e.crash("committed"); err != nil {
 		return "", err
 	}
-	if len(s.outbox) > 0 {
-		if err := s.e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: s.outbox}); err != nil {
-			// Committed: the outbox is re-sent when the message comes back.
-			return "", fmt.Errorf("sending outbox of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
-		}
+	if err := s.e.sendMessages(ctx, msgs); err != nil {
+		// Committed: the outbox is re-sent when the message comes back.
+		return "", fmt.Errorf("sending outbox of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
 	}
 	if err := s.e.crash("sent"); err != nil {
 		return "", err
 	}
 	return "step", nil
-}
-
-// maxPendingStarts bounds how many start messages of running children a
-// parent keeps in its outbox.
-const maxPendingStarts = 100
-
-// pendingStarts returns the first-step messages of the children that were
-// launched and have not ended, to keep in the parent's outbox: a commit
-// that created children may crash before sending their first messages,
-// and by the time the parent's message comes back a later commit may have
-// replaced the outbox. Re-sending a start is harmless (it is fenced at
-// sequence 1). Past maxPendingStarts running children a lost start is not
-// recovered this way (a known gap for very wide unbounded fan-outs).
-func (s *step) pendingStarts() [][]byte {
-	f := s.cp.Fork
-	if f == nil {
-		return nil
-	}
-	var out [][]byte
-	for i := 0; i < f.Launched && len(out) < maxPendingStarts; i++ {
-		if f.done(i) {
-			continue
-		}
-		m := &message{Kind: kindStep, Exec: s.msg.Exec, Thread: childID(s.msg.Thread, f.Gen, i), Seq: 0}
-		out = append(out, encodeOutbox(queue.Message{Body: m.encode()}))
-	}
-	return out
 }
 
 // outboxEntry is a message as kept in a checkpoint's outbox.
@@ -706,49 +632,38 @@ func decodeOutbox(outbox [][]byte, now time.Time) []queue.Message {
 
 // sendNow sends messages.
 func (e *Engine) sendNow(ctx context.Context, msgs []queue.Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	if err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: msgs}); err != nil {
+	if err := e.sendMessages(ctx, msgs); err != nil {
 		return fmt.Errorf("sending messages: %w", err)
 	}
 	return nil
 }
 
-// resend sends a checkpoint's outbox again.
-func (e *Engine) resend(ctx context.Context, outbox [][]byte) error {
-	msgs := decodeOutbox(outbox, e.now())
-	if len(msgs) == 0 {
-		return nil
-	}
-	if err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: msgs}); err != nil {
+// resend sends a thread's outbox again, and the first messages of the
+// children it launched that have not ended.
+func (e *Engine) resend(ctx context.Context, exec, thread string, th *store.Thread, cp *checkpoint) error {
+	msgs := decodeOutbox(th.Outbox, e.now())
+	msgs = append(msgs, e.pendingStarts(exec, thread, cp)...)
+	if err := e.sendMessages(ctx, msgs); err != nil {
 		return fmt.Errorf("re-sending outbox: %w", err)
 	}
 	return nil
 }
 
 // timeOut ends an execution whose TimeoutSeconds passed.
-func (e *Engine) timeOut(ctx context.Context, rec *store.Execution, parent *parentLink) (string, error) {
-	now := e.now().UTC()
-	ev := &interp.Event{ID: 0, Timestamp: now, Type: "ExecutionTimedOut", DetailsKey: "executionTimedOutEventDetails",
-		Details: map[string]any{"error": asl.StatesTimeout, "cause": "The execution timed out."}}
-	err := e.store.Commit(ctx, &store.CommitParams{
-		ExecutionARN:    rec.ARN,
-		ExecutionUpdate: &store.ExecutionUpdate{Status: store.StatusTimedOut, Error: asl.StatesTimeout, Cause: "The execution timed out.", StoppedAt: now},
-		Events:          eventWrites("~", now, []*interp.Event{ev}, nil),
-	})
+func (e *Engine) timeOut(ctx context.Context, x *execInfo) (string, error) {
+	rec, err := e.stop(ctx, x.rec.ARN, store.StatusTimedOut, asl.StatesTimeout, "The execution timed out.",
+		"ExecutionTimedOut", "executionTimedOutEventDetails", map[string]any{"error": asl.StatesTimeout, "cause": "The execution timed out."})
 	if errors.Is(err, store.ErrConflict) {
 		return "stopped", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("timing out %s: %w", rec.ARN, err)
+		return "", fmt.Errorf("timing out %s: %w", x.rec.ARN, err)
 	}
 	if err := e.crash("committed"); err != nil {
 		return "", err
 	}
-	if parent != nil {
-		rec.Status = store.StatusTimedOut
-		if err := e.notifyParent(ctx, rec, parent); err != nil {
+	if x.xd.Parent != nil {
+		if err := e.notifyParent(ctx, rec, x.xd.Parent); err != nil {
 			return "", err
 		}
 	}

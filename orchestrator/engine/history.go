@@ -8,20 +8,78 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
-// Event ids. The store keeps an execution's events under keys that sort
-// in the order things happened (time, thread, the thread's local id); the
-// Step Functions id of an event is its rank in that order, from 1, and its
-// previousEventId is the id of the thread's previous event (or, for a
-// thread's first event, after a join, and for ExecutionTimedOut and
-// ExecutionAborted, the event just before it). Each stored event carries
-// its predecessor's key (storedEvent.PrevKey), so that a page can name it
-// by counting the keys between it and the page: a forward page never reads
-// the pages before it.
+// History. A step's events are stored with the step, keyed by (thread,
+// Seq, index) (store.StepEventKey), each with the time of its step. The
+// store lists them in key order, thread by thread; the history is the
+// events in time order (ties: thread, Seq, index), numbered from 1. Each
+// event's previousEventId is the id of its thread's event that the
+// interpreter named (events are numbered per thread when they are
+// written), or the id just before it (a thread's first event, the first
+// after a join, and the end of a stopped execution). Events of threads
+// that outlived the execution's end (a branch still running when a
+// sibling's failure ended it, a step that read the execution as running
+// just before it was stopped) are not part of it.
+//
+// While an execution has only its root thread, key order is time order
+// and the thread's own numbers are the history's: HistoryPage then reads
+// just its page. Once it has forked, a page is cut from the whole
+// history, read and sorted (reading an execution's history costs its
+// size in read units either way; a forked execution pays it per page).
+
+// storedEvent is a history event as stored.
+type storedEvent struct {
+	// At is the time of the step, in Unix nanoseconds (the event's own
+	// timestamp has milliseconds).
+	At    int64         `json:"n"`
+	Event *interp.Event `json:"e"`
+	// Forked says the thread had forked before this event: its own event
+	// numbers skip the ones its children used, so they are the history's
+	// ids no more.
+	Forked bool `json:"f,omitempty"`
+
+	key    string // the store key
+	thread string
+	seq    int64
+	index  int
+}
+
+// eventWrites turns the events of the step that writes thread at seq,
+// at now, into store writes; forked says the thread has forked.
+func eventWrites(thread string, seq int64, now time.Time, events []*interp.Event, forked bool) []store.EventWrite {
+	out := make([]store.EventWrite, 0, len(events))
+	for i, ev := range events {
+		b, _ := json.Marshal(&storedEvent{At: now.UnixNano(), Event: ev, Forked: forked})
+		out = append(out, store.EventWrite{Key: store.StepEventKey(thread, seq, i), Data: b})
+	}
+	return out
+}
+
+func decodeStoredEvent(ev store.Event) (*storedEvent, error) {
+	var se storedEvent
+	if err := decodeJSON(ev.Data, &se); err != nil || se.Event == nil {
+		return nil, fmt.Errorf("decoding history event %s: %v", ev.Key, err)
+	}
+	step, index, ok := store.ParseStepEventKey(ev.Key)
+	if !ok {
+		return nil, fmt.Errorf("decoding history event %s: not a step's event key", ev.Key)
+	}
+	se.thread, se.seq, _ = store.SplitStepKey(step)
+	se.key, se.index = ev.Key, index
+	return &se, nil
+}
+
+// numbered is an event of the history with its Step Functions id.
+type numbered struct {
+	key   string
+	event *interp.Event
+}
 
 // History returns an execution's whole history with Step Functions event
 // ids: events in the order they happened, numbered from 1, each
@@ -29,54 +87,83 @@ import (
 // thread's first event, the event before it). HistoryPage returns the
 // same events a page at a time.
 func (e *Engine) History(ctx context.Context, executionARN string) ([]*interp.Event, error) {
-	var stored []storedEvent
+	all, err := e.history(ctx, executionARN)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*interp.Event, len(all))
+	for i, n := range all {
+		out[i] = n.event
+	}
+	return out, nil
+}
+
+// history reads, orders and numbers an execution's whole history.
+func (e *Engine) history(ctx context.Context, arn string) ([]numbered, error) {
+	var stored []*storedEvent
 	after := ""
 	for {
-		page, err := e.store.HistoryList(ctx, &store.HistoryListParams{ExecutionARN: executionARN, StartAfter: after, Limit: 1000})
+		page, err := e.store.HistoryList(ctx, &store.HistoryListParams{ExecutionARN: arn, StartAfter: after, Limit: 1000})
 		if err != nil {
-			return nil, fmt.Errorf("reading history of %s: %w", executionARN, err)
+			return nil, fmt.Errorf("reading history of %s: %w", arn, err)
 		}
 		for _, ev := range page.Events {
 			se, err := decodeStoredEvent(ev)
 			if err != nil {
 				return nil, err
 			}
-			stored = append(stored, *se)
+			stored = append(stored, se)
 		}
 		if page.Next == "" {
 			break
 		}
 		after = page.Next
 	}
-	type key struct {
+	sort.Slice(stored, func(i, j int) bool {
+		a, b := stored[i], stored[j]
+		switch {
+		case a.At != b.At:
+			return a.At < b.At
+		case a.thread != b.thread:
+			return a.thread < b.thread
+		case a.seq != b.seq:
+			return a.seq < b.seq
+		}
+		return a.index < b.index
+	})
+	for i, se := range stored {
+		if isExecutionEnd(se.Event.Type) {
+			stored = stored[:i+1]
+			break
+		}
+	}
+	type local struct {
 		thread string
 		id     int64
 	}
-	global := make(map[key]int64, len(stored))
-	out := make([]*interp.Event, len(stored))
+	global := make(map[local]int64, len(stored))
+	out := make([]numbered, len(stored))
 	for i, se := range stored {
 		id := int64(i + 1)
 		ev := *se.Event
 		prev := id - 1
-		if g, ok := global[key{se.Thread, ev.PreviousEventID}]; ok && ev.PreviousEventID > 0 {
+		if g, ok := global[local{se.thread, ev.PreviousEventID}]; ok && ev.PreviousEventID > 0 {
 			prev = g
 		}
-		global[key{se.Thread, ev.ID}] = id
+		global[local{se.thread, ev.ID}] = id
 		ev.ID, ev.PreviousEventID = id, prev
-		out[i] = &ev
+		out[i] = numbered{key: se.key, event: &ev}
 	}
 	return out, nil
 }
 
-func decodeStoredEvent(ev store.Event) (*storedEvent, error) {
-	var se storedEvent
-	dec := json.NewDecoder(bytes.NewReader(ev.Data))
-	dec.UseNumber()
-	if err := dec.Decode(&se); err != nil || se.Event == nil {
-		return nil, fmt.Errorf("decoding history event %s: %v", ev.Key, err)
+// isExecutionEnd reports whether an event type ends an execution.
+func isExecutionEnd(typ string) bool {
+	switch typ {
+	case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+		return true
 	}
-	se.key = ev.Key
-	return &se, nil
+	return false
 }
 
 // HistoryPageParams are the parameters of HistoryPage
@@ -145,17 +232,10 @@ func decodePageToken(s, arn string, reverse bool) (*pageToken, error) {
 // reverseOrder). A bad NextToken is ErrInvalidToken; an execution that
 // does not exist, store.ErrNotFound.
 //
-// What it reads: a forward page reads its own events (one more, to know
-// whether another page follows) and, when an event's thread-predecessor
-// is on an earlier page, the keys from the oldest such predecessor up to
-// the page: usually nothing, since most events follow their predecessor
-// closely. The first reverse page must know how many events there are,
-// so it reads the keys of the whole history once (in DynamoDB, a Query of
-// the execution's events: read units for their whole size); the pages
-// after it carry the count in their token. No counter is written on the
-// execution's hot path: a count per execution would be one more item in
-// every commit (2 more write units a transition) and a hot key that every
-// child of a Map writes to.
+// What it reads: while the events it lists are the root thread's and
+// numbered without a gap (an execution that never forked, or the part
+// before its first fork), its page and one event more; otherwise the
+// whole history (see the package's History notes).
 func (e *Engine) HistoryPage(ctx context.Context, p *HistoryPageParams) (*HistoryPageResult, error) {
 	limit := p.MaxResults
 	switch {
@@ -172,210 +252,139 @@ func (e *Engine) HistoryPage(ctx context.Context, p *HistoryPageParams) (*Histor
 		}
 		tok = t
 	}
-	after := ""
-	if tok != nil {
-		after = tok.Key
-	}
-	page, more, err := e.readEvents(ctx, p.ExecutionARN, after, p.Reverse, limit)
+	res, ok, err := e.rootPage(ctx, p, tok, limit)
 	if err != nil {
 		return nil, err
 	}
-	res := &HistoryPageResult{}
-	if len(page) == 0 {
-		if tok == nil {
-			if _, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN}); err != nil {
-				return nil, fmt.Errorf("reading history of %s: %w", p.ExecutionARN, err)
-			}
-		}
-		return res, nil
-	}
-	// Ids: forward from the token's, or back from the token's or the count.
-	ids := make([]int64, len(page))
-	switch {
-	case !p.Reverse:
-		first := int64(1)
-		if tok != nil {
-			first = tok.ID + 1
-		}
-		for i := range page {
-			ids[i] = first + int64(i)
-		}
-	default:
-		last := int64(0)
-		if tok != nil {
-			last = tok.ID - 1
-		} else {
-			n, err := e.countEvents(ctx, p.ExecutionARN)
-			if err != nil {
-				return nil, err
-			}
-			last = n
-		}
-		for i := range page {
-			ids[i] = last - int64(i)
-		}
-	}
-	// Predecessors: on the page, or before it (found by counting).
-	type tkey struct {
-		thread string
-		id     int64
-	}
-	onPage := make(map[tkey]int, len(page)) // (thread, local id) -> index in page
-	byKey := make(map[string]int64, len(page))
-	for i, se := range page {
-		onPage[tkey{se.Thread, se.Event.ID}] = i
-		byKey[se.key] = ids[i]
-	}
-	oldest := page[0] // the page's event with the smallest key
-	if p.Reverse {
-		oldest = page[len(page)-1]
-	}
-	lookup := ""                 // smallest predecessor key before the page
-	fromStart := false           // an event without a key hint needs the history from its start
-	before := map[string]int64{} // key -> id, before the page
-	if tok != nil && !p.Reverse {
-		before[tok.Key] = tok.ID // the last event of the page before
-	}
-	for _, se := range page {
-		prev := se.Event.PreviousEventID
-		if prev <= 0 {
-			continue
-		}
-		if j, ok := onPage[tkey{se.Thread, prev}]; ok && page[j].key < se.key {
-			continue
-		}
-		if _, ok := before[se.PrevKey]; ok {
-			continue
-		}
-		switch {
-		case se.PrevKey != "" && se.PrevKey < oldest.key:
-			if lookup == "" || se.PrevKey < lookup {
-				lookup = se.PrevKey
-			}
-		case se.PrevKey == "" && se.V == 0:
-			fromStart = true
-		}
-	}
-	var beforeLocal map[tkey]int64 // (thread, local id) -> id, when read from the start
-	if lookup != "" || fromStart {
-		oldestID := ids[0]
-		if p.Reverse {
-			oldestID = ids[len(ids)-1]
-		}
-		keys, evs, err := e.readBetween(ctx, p.ExecutionARN, lookup, fromStart, oldest.key)
-		if err != nil {
+	if !ok {
+		if res, err = e.sortedPage(ctx, p, tok, limit); err != nil {
 			return nil, err
 		}
-		beforeLocal = map[tkey]int64{}
-		for i, k := range keys {
-			id := oldestID - int64(len(keys)-i)
-			before[k] = id
-			if evs != nil {
-				beforeLocal[tkey{evs[i].Thread, evs[i].Event.ID}] = id
-			}
-		}
 	}
-	for i, se := range page {
-		ev := *se.Event
-		id := ids[i]
-		prev := id - 1
-		if p := ev.PreviousEventID; p > 0 {
-			if j, ok := onPage[tkey{se.Thread, p}]; ok && page[j].key < se.key {
-				prev = ids[j]
-			} else if g, ok := before[se.PrevKey]; ok && se.PrevKey != "" {
-				prev = g
-			} else if g, ok := beforeLocal[tkey{se.Thread, p}]; ok && se.V == 0 {
-				prev = g
-			} else if g, ok := byKey[se.PrevKey]; ok && se.PrevKey != "" && se.PrevKey < se.key {
-				prev = g
-			}
+	if len(res.Events) == 0 && tok == nil {
+		if _, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN}); err != nil {
+			return nil, fmt.Errorf("reading history of %s: %w", p.ExecutionARN, err)
 		}
-		ev.ID, ev.PreviousEventID = id, prev
-		res.Events = append(res.Events, &ev)
-	}
-	if more {
-		last := page[len(page)-1]
-		res.NextToken = (&pageToken{Key: last.key, ID: ids[len(ids)-1], Reverse: p.Reverse, Exec: execHash(p.ExecutionARN)}).encode()
 	}
 	return res, nil
 }
 
-// readEvents reads up to limit events after key after (before it when
-// reverse), and reports whether more follow.
-func (e *Engine) readEvents(ctx context.Context, arn, after string, reverse bool, limit int) ([]*storedEvent, bool, error) {
-	var out []*storedEvent
-	for {
-		res, err := e.store.HistoryList(ctx, &store.HistoryListParams{ExecutionARN: arn, StartAfter: after, Limit: min(limit+1-len(out), 1000), Reverse: reverse})
-		if err != nil {
-			return nil, false, fmt.Errorf("reading history of %s: %w", arn, err)
+// rootPage reads a page by key and returns it if every event on it is
+// the root thread's and their own numbers are the history's ids: the
+// first is the one after (before) the token's, and they follow without a
+// gap (the first of a reverse listing is the last event of all). ok is
+// false otherwise.
+func (e *Engine) rootPage(ctx context.Context, p *HistoryPageParams, tok *pageToken, limit int) (*HistoryPageResult, bool, error) {
+	params := &store.HistoryListParams{ExecutionARN: p.ExecutionARN, Limit: limit + 1, Reverse: p.Reverse}
+	if tok != nil {
+		step, _, ok := store.ParseStepEventKey(tok.Key)
+		if !ok {
+			return nil, false, nil
 		}
-		for _, ev := range res.Events {
-			se, err := decodeStoredEvent(ev)
-			if err != nil {
-				return nil, false, err
-			}
-			out = append(out, se)
+		if thread, _, _ := store.SplitStepKey(step); thread != rootThread {
+			return nil, false, nil
 		}
-		if len(out) > limit {
-			return out[:limit], true, nil
-		}
-		if res.Next == "" {
-			return out, false, nil
-		}
-		after = res.Next
+		params.StartAfter = tok.Key
 	}
+	page, err := e.store.HistoryList(ctx, params)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading history of %s: %w", p.ExecutionARN, err)
+	}
+	res := &HistoryPageResult{}
+	next := int64(1)
+	step := int64(1)
+	if p.Reverse {
+		step = -1
+	}
+	if tok != nil {
+		next = tok.ID + step
+	}
+	var last *storedEvent
+	for i, ev := range page.Events {
+		if i == limit {
+			// One more event than the page: another page follows.
+			res.NextToken = (&pageToken{Key: last.key, ID: last.Event.ID, Reverse: p.Reverse, Exec: execHash(p.ExecutionARN)}).encode()
+			break
+		}
+		se, err := decodeStoredEvent(ev)
+		if err != nil {
+			return nil, false, err
+		}
+		if se.thread != rootThread || se.Forked {
+			return nil, false, nil
+		}
+		if i == 0 && p.Reverse && tok == nil {
+			next = se.Event.ID
+		}
+		if se.Event.ID != next || next < 1 {
+			return nil, false, nil
+		}
+		ev := *se.Event
+		if ev.PreviousEventID <= 0 {
+			ev.PreviousEventID = ev.ID - 1
+		}
+		res.Events = append(res.Events, &ev)
+		last = se
+		next += step
+	}
+	if len(res.Events) == 0 && tok != nil {
+		return nil, false, nil // the history may go on in time order
+	}
+	if len(res.Events) > 0 && res.NextToken == "" && page.Next != "" {
+		// The store's page was short: more may follow.
+		res.NextToken = (&pageToken{Key: last.key, ID: last.Event.ID, Reverse: p.Reverse, Exec: execHash(p.ExecutionARN)}).encode()
+	}
+	return res, true, nil
 }
 
-// countEvents counts an execution's events.
-func (e *Engine) countEvents(ctx context.Context, arn string) (int64, error) {
-	n := int64(0)
-	after := ""
-	for {
-		res, err := e.store.HistoryList(ctx, &store.HistoryListParams{ExecutionARN: arn, StartAfter: after, Limit: 1000})
-		if err != nil {
-			return 0, fmt.Errorf("counting the history of %s: %w", arn, err)
-		}
-		n += int64(len(res.Events))
-		if res.Next == "" {
-			return n, nil
-		}
-		after = res.Next
+// sortedPage cuts a page out of the whole history.
+func (e *Engine) sortedPage(ctx context.Context, p *HistoryPageParams, tok *pageToken, limit int) (*HistoryPageResult, error) {
+	all, err := e.history(ctx, p.ExecutionARN)
+	if err != nil {
+		return nil, err
 	}
+	res := &HistoryPageResult{}
+	pos := 0 // index of the page's first event
+	switch {
+	case tok == nil && p.Reverse:
+		pos = len(all) - 1
+	case tok != nil:
+		pos = int(tok.ID) - 1 // the token's event, if the history has not changed
+		for i, n := range all {
+			if n.key == tok.Key {
+				pos = i
+				break
+			}
+		}
+		if p.Reverse {
+			pos--
+		} else {
+			pos++
+		}
+	}
+	for i := pos; i >= 0 && i < len(all) && len(res.Events) < limit; {
+		res.Events = append(res.Events, all[i].event)
+		if len(res.Events) == limit {
+			more := i+1 < len(all)
+			if p.Reverse {
+				more = i > 0
+			}
+			if more {
+				res.NextToken = (&pageToken{Key: all[i].key, ID: all[i].event.ID, Reverse: p.Reverse, Exec: execHash(p.ExecutionARN)}).encode()
+			}
+		}
+		if p.Reverse {
+			i--
+		} else {
+			i++
+		}
+	}
+	return res, nil
 }
 
-// readBetween returns the keys from first (included) to bound (excluded)
-// in order; from the start of the history when fromStart, with the events
-// themselves (to find predecessors by thread and local id).
-func (e *Engine) readBetween(ctx context.Context, arn, first string, fromStart bool, bound string) ([]string, []*storedEvent, error) {
-	var keys []string
-	var evs []*storedEvent
-	after := ""
-	if !fromStart {
-		keys = append(keys, first)
-		after = first
-	}
-	// Predecessors are usually close: read a few keys first, then more.
-	for limit := 8; ; limit = min(4*limit, 1000) {
-		res, err := e.store.HistoryList(ctx, &store.HistoryListParams{ExecutionARN: arn, StartAfter: after, Limit: limit})
-		if err != nil {
-			return nil, nil, fmt.Errorf("reading history of %s: %w", arn, err)
-		}
-		for _, ev := range res.Events {
-			if ev.Key >= bound {
-				return keys, evs, nil
-			}
-			keys = append(keys, ev.Key)
-			if fromStart {
-				se, err := decodeStoredEvent(ev)
-				if err != nil {
-					return nil, nil, err
-				}
-				evs = append(evs, se)
-			}
-		}
-		if res.Next == "" {
-			return keys, evs, nil
-		}
-		after = res.Next
-	}
+// decodeJSON decodes b into v with json.Number for numbers.
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
 }

@@ -3,15 +3,17 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/engine"
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue"
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 	"github.com/stepwise-dev/stepwise/orchestrator/store/boltstore"
 )
@@ -92,8 +94,9 @@ func TestHistoryPages(t *testing.T) {
 	require.Equal(t, len(workflows), checked)
 }
 
-// TestHistoryPageReadsLittle checks that a forward page reads about its
-// own events, not the history before it.
+// TestHistoryPageReadsLittle checks that a page of an execution that
+// never forked reads about its own events, forward and backward, not the
+// history around it; a forked execution's pages read its whole history.
 func TestHistoryPageReadsLittle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -113,28 +116,37 @@ func TestHistoryPageReadsLittle(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, len(hist), 400)
 
-	p := &engine.HistoryPageParams{ExecutionARN: arn, MaxResults: 10}
-	for page := 0; ; page++ {
-		before := cs.events.Load()
-		res, err := h.eng.HistoryPage(ctx, p)
-		require.NoError(t, err)
-		read := cs.events.Load() - before
-		require.LessOrEqual(t, read, int64(2*10+2), "page %d read %d events", page, read)
-		if res.NextToken == "" {
-			break
+	for _, reverse := range []bool{false, true} {
+		p := &engine.HistoryPageParams{ExecutionARN: arn, MaxResults: 10, Reverse: reverse}
+		var got []*interp.Event
+		for page := 0; ; page++ {
+			before := cs.events.Load()
+			res, err := h.eng.HistoryPage(ctx, p)
+			require.NoError(t, err)
+			read := cs.events.Load() - before
+			require.LessOrEqual(t, read, int64(10+1), "page %d read %d events", page, read)
+			got = append(got, res.Events...)
+			if res.NextToken == "" {
+				break
+			}
+			p.NextToken = res.NextToken
 		}
-		p.NextToken = res.NextToken
+		want := slices.Clone(hist)
+		if reverse {
+			slices.Reverse(want)
+		}
+		require.Equal(t, eventsJSON(t, want), eventsJSON(t, got), "reverse %v", reverse)
 	}
-	// Reverse: the first page counts the history once, the next do not.
+
+	// A forked execution: a page after the fork reads the whole history.
+	par := h.startOne(ctx, "par", workflows["parallel"].def, `{}`)
+	h.pump(ctx, func() bool { return h.execution(ctx, par).Status != store.StatusRunning })
+	phist, err := h.eng.History(ctx, par)
+	require.NoError(t, err)
 	before := cs.events.Load()
-	res, err := h.eng.HistoryPage(ctx, &engine.HistoryPageParams{ExecutionARN: arn, MaxResults: 10, Reverse: true})
+	_, err = h.eng.HistoryPage(ctx, &engine.HistoryPageParams{ExecutionARN: par, MaxResults: 2, Reverse: true})
 	require.NoError(t, err)
-	require.Equal(t, int64(len(hist)), res.Events[0].ID)
-	require.GreaterOrEqual(t, cs.events.Load()-before, int64(len(hist)))
-	before = cs.events.Load()
-	_, err = h.eng.HistoryPage(ctx, &engine.HistoryPageParams{ExecutionARN: arn, MaxResults: 10, Reverse: true, NextToken: res.NextToken})
-	require.NoError(t, err)
-	require.LessOrEqual(t, cs.events.Load()-before, int64(2*10+2))
+	require.GreaterOrEqual(t, cs.events.Load()-before, int64(len(phist)))
 }
 
 func TestHistoryPageErrors(t *testing.T) {
@@ -169,35 +181,71 @@ func TestHistoryPageErrors(t *testing.T) {
 	require.Empty(t, res.NextToken)
 }
 
-// TestHistoryPagesOfOldEvents pages a history whose events were written
-// before events carried their predecessor's key: a page then finds the
-// predecessors by reading from the start, and still numbers as History.
-func TestHistoryPagesOfOldEvents(t *testing.T) {
+// TestHistoryEndsAtTheEnd: a worker whose record of the execution says
+// RUNNING (it read it less than Config.StatusTTL ago) may commit a step
+// of a branch after a sibling's failure ended the execution; the history
+// ends at ExecutionFailed all the same, in History and in every page.
+func TestHistoryEndsAtTheEnd(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h := newHarness(t, 6, 0, 0, 0)
-	arn := h.startOne(ctx, "old", workflows["wait-year"].def, `{}`)
-	// Events as an older engine wrote them: no "pk", no "v"; a second
-	// thread interleaved with the root.
-	var writes []store.EventWrite
-	for i := int64(2); i <= 12; i++ {
-		thread := "root"
-		local := i
-		if i%3 == 0 {
-			thread, local = "root/1.0", i/3
+	h := newHarness(t, 8, 0, 0, 0)
+	arn := h.startOne(ctx, "late", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"F"},"F":{"Type":"Fail","Error":"Boom"}}},
+		{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}],"End":true}}}`, `{}`)
+	// A second worker, which reads the execution as RUNNING now and
+	// trusts that for an hour.
+	late, err := engine.New(&engine.Config{Store: h.st, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk, StatusTTL: time.Hour})
+	require.NoError(t, err)
+	var held [][]byte
+	for len(held) == 0 {
+		ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 10})
+		require.NoError(t, err)
+		require.NotEmpty(t, ds)
+		for _, d := range ds {
+			var m struct {
+				T string `json:"t"`
+			}
+			require.NoError(t, json.Unmarshal(d.Body, &m))
+			if m.T == "root/1.1" {
+				// Branch A's first step: the late worker takes it and keeps
+				// its next message.
+				require.NoError(t, late.HandleMessage(ctx, d.Body, d.ReceiveCount))
+				require.NoError(t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}}))
+				next, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 10})
+				require.NoError(t, err)
+				for _, n := range next {
+					if strings.Contains(string(n.Body), `"root/1.1"`) {
+						held = append(held, n.Body)
+						require.NoError(t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{n.ReceiptHandle}}))
+					} else {
+						require.NoError(t, h.q.MessageRetry(ctx, &queue.MessageRetryParams{ReceiptHandle: n.ReceiptHandle}))
+					}
+				}
+				continue
+			}
+			require.NoError(t, h.eng.HandleMessage(ctx, d.Body, d.ReceiveCount))
+			require.NoError(t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}}))
 		}
-		prev := local - 1
-		ev := fmt.Sprintf(`{"thread":%q,"event":{"id":%d,"previousEventId":%d,"timestamp":1767225600,"type":"PassStateEntered","stateEnteredEventDetails":{"name":"P"}}}`, thread, local, prev)
-		writes = append(writes, store.EventWrite{Key: fmt.Sprintf("%019d#%s#%010d", int64(1767225601000000000)+i, thread, local), Data: []byte(ev)})
 	}
-	require.NoError(t, h.st.Commit(ctx, &store.CommitParams{ExecutionARN: arn, Events: writes}))
+	h.advance(ctx, 2*time.Second) // branch W fails: the execution fails
+	require.Equal(t, store.StatusFailed, h.execution(ctx, arn).Status)
+	h.clk.Advance(time.Millisecond)
+	for _, body := range held {
+		require.NoError(t, late.HandleMessage(ctx, body, 1)) // B's step, after the end
+	}
+	th, err := h.st.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: "root/1.1"})
+	require.NoError(t, err)
+	require.Contains(t, string(th.Data), `"state":"B"`, "the late worker took B's step")
 	hist, err := h.eng.History(ctx, arn)
 	require.NoError(t, err)
-	require.Len(t, hist, 12)
+	require.Equal(t, "ExecutionFailed", hist[len(hist)-1].Type)
+	for _, ev := range hist {
+		require.NotEqual(t, "B", ev.Details["name"], "a step after the end is in the history")
+	}
 	want := eventsJSON(t, hist)
 	reversed := slices.Clone(want)
 	slices.Reverse(reversed)
-	for _, size := range []int{1, 2, 5} {
+	for _, size := range []int{1, 3} {
 		require.Equal(t, want, eventsJSON(t, pages(t, h.eng, arn, size, false)), "forward, pages of %d", size)
 		require.Equal(t, reversed, eventsJSON(t, pages(t, h.eng, arn, size, true)), "reverse, pages of %d", size)
 	}

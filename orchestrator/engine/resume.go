@@ -94,32 +94,45 @@ func (e *Engine) resumeExecution(ctx context.Context, arn string) error {
 		due := rec.StartedAt.Add(time.Duration(m.Def.TimeoutSeconds) * time.Second)
 		msgs = append(msgs, queue.Message{Body: (&message{Kind: kindExecEnd, Exec: arn}).encode(), Delay: max(due.Sub(now), 0)})
 	}
-	threads := []string{rootThread}
+	// Live threads, and the message that starts each child that may not
+	// have started (its first message lost with the process).
+	type live struct {
+		id    string
+		start *message
+	}
+	threads := []live{{id: rootThread}}
 	for len(threads) > 0 {
-		id := threads[len(threads)-1]
+		t := threads[len(threads)-1]
 		threads = threads[:len(threads)-1]
-		th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: id})
+		th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: t.id})
 		if errors.Is(err, store.ErrNotFound) {
-			continue // a child whose launch never committed
+			if t.start != nil {
+				msgs = append(msgs, queue.Message{Body: t.start.encode()})
+			}
+			continue
 		}
 		if err != nil {
-			return fmt.Errorf("resuming %s thread %q: %w", arn, id, err)
+			return fmt.Errorf("resuming %s thread %q: %w", arn, t.id, err)
 		}
 		cp, err := decodeCheckpoint(th.Data)
 		if err != nil {
-			return fmt.Errorf("resuming %s thread %q: %w", arn, id, err)
+			return fmt.Errorf("resuming %s thread %q: %w", arn, t.id, err)
+		}
+		if cp.Stopped {
+			continue
 		}
 		msgs = append(msgs, decodeOutbox(th.Outbox, now)...)
 		if w := cp.Wait; w != nil && w.ChildExec != "" && cp.Thread.Phase == interp.PhaseTask {
 			child, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: w.ChildExec})
 			if err == nil && child.Status != store.StatusRunning {
-				msgs = append(msgs, queue.Message{Body: (&message{Kind: kindChildExec, Exec: arn, Thread: id, Token: w.Token, ChildExec: w.ChildExec}).encode()})
+				msgs = append(msgs, queue.Message{Body: (&message{Kind: kindChildExec, Exec: arn, Thread: t.id, Token: w.Token, ChildExec: w.ChildExec}).encode()})
 			}
 		}
-		if f := cp.Fork; f != nil && cp.Thread.Phase == interp.PhaseChildren {
+		if f := cp.Fork; f != nil && (cp.Base != "" || cp.Thread.Phase == interp.PhaseChildren) {
 			for i := 0; i < f.Launched; i++ {
 				if !f.done(i) {
-					threads = append(threads, childID(id, f.Gen, i))
+					start, _ := e.startMessage(arn, t.id, f, i, cp.Time, false)
+					threads = append(threads, live{id: childID(t.id, f.Gen, i), start: start})
 				}
 			}
 		}

@@ -95,7 +95,9 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 	}
 	ex := &interp.Execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
 		RoleARN: sm.RoleARN, StartTime: now, Input: input, Type: sm.Type}
-	data, _ := json.Marshal(&execData{Revision: sm.Revision, Exec: ex, Parent: parent})
+	stored := *ex
+	stored.Input = nil // the record's Input is the one copy
+	data, _ := json.Marshal(&execData{Revision: sm.Revision, Exec: &stored, Parent: parent})
 	rec := &store.Execution{ARN: arn, StateMachineARN: sm.ARN, StateMachineRevision: sm.Revision, Name: name,
 		Status: store.StatusRunning, Input: in, StartedAt: now, Data: data}
 	if sm.Type == store.TypeExpress {
@@ -105,18 +107,25 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 		}
 		return rec, []queue.Message{{Body: (&message{Kind: kindExpress, Exec: arn}).encode()}}, nil
 	}
-	cp := &checkpoint{Thread: interp.Thread{ID: rootThread, Status: interp.Running, State: m.Def.StartAt, Input: input, Started: true}, Keyed: true}
+	cp := &checkpoint{Thread: interp.Thread{ID: rootThread, Status: interp.Running, State: m.Def.StartAt, Input: input, Started: true},
+		Time: now.UnixNano()}
 	// ExecutionStarted is event 1.
 	cp.Events = 1
 	cp.Thread.LastEventID = 1
 	startEv := &interp.Event{ID: 1, Timestamp: now, Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails",
 		Details: map[string]any{"input": in, "inputDetails": map[string]any{"truncated": false}, "roleArn": sm.RoleARN}}
-	events := eventWrites(rootThread, now, []*interp.Event{startEv}, cp)
+	events := eventWrites(rootThread, 0, now, []*interp.Event{startEv}, false)
 	msgs := firstMessages(arn, m, now, now)
 	outbox := [][]byte{encodeOutbox(msgs[0])}
 	cpData, err := cp.encode()
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(cpData) <= maxCarried {
+		// The first step may skip reading the checkpoint.
+		first := mustDecodeMessage(msgs[0].Body)
+		first.CP = cpData
+		msgs[0].Body = first.encode()
 	}
 	err = e.store.Commit(ctx, &store.CommitParams{
 		ExecutionARN:    arn,
@@ -186,78 +195,6 @@ func sameParent(rec *store.Execution, parent *parentLink) bool {
 		return false
 	}
 	return xd.Parent.Exec == parent.Exec && xd.Parent.Thread == parent.Thread
-}
-
-// eventWrites turns interpreter events into store writes. Keys sort by
-// time, then thread, then the thread's local id, so that a history reads
-// back in the order things happened. Each event records the key of the
-// event its previousEventId names when that is one of the thread's recent
-// events (cp, when not nil, remembers them).
-func eventWrites(thread string, now time.Time, events []*interp.Event, cp *checkpoint) []store.EventWrite {
-	out := make([]store.EventWrite, 0, len(events))
-	for _, ev := range events {
-		key := eventKey(now.UnixNano(), thread, ev.ID)
-		se := storedEvent{Thread: thread, Event: ev, V: 1}
-		if cp != nil {
-			se.PrevKey, se.V = cp.prevKey(thread, ev.PreviousEventID)
-			cp.remember(ev.ID, now.UnixNano())
-		}
-		b, _ := json.Marshal(&se)
-		out = append(out, store.EventWrite{Key: key, Data: b})
-	}
-	return out
-}
-
-// eventKey is the store key of a thread's event.
-func eventKey(nanos int64, thread string, id int64) string {
-	return fmt.Sprintf("%019d#%s#%010d", nanos, thread, id)
-}
-
-// recentEvents is how many of its last events a checkpoint remembers.
-const recentEvents = 3
-
-// prevKey returns the key of the thread's event with local id prev, and
-// the storedEvent version: 1 when the key is known or no such event
-// exists, 0 when it may exist but is not remembered (a reader then finds
-// it by reading the history from the start).
-func (cp *checkpoint) prevKey(thread string, prev int64) (string, int) {
-	if prev <= 0 {
-		return "", 1
-	}
-	for _, r := range cp.Recent {
-		if r[0] == prev {
-			return eventKey(r[1], thread, prev), 1
-		}
-	}
-	if cp.Keyed && prev > cp.Forgot {
-		return "", 1 // never written by this thread (ids skipped at a join)
-	}
-	return "", 0
-}
-
-// remember records the thread's event id, written at nanos.
-func (cp *checkpoint) remember(id, nanos int64) {
-	if len(cp.Recent) == recentEvents {
-		cp.Forgot = max(cp.Forgot, cp.Recent[0][0])
-		cp.Recent = append(cp.Recent[:0], cp.Recent[1:]...)
-	}
-	cp.Recent = append(cp.Recent, [2]int64{id, nanos})
-}
-
-// storedEvent is a history event as stored: its thread and local ids.
-type storedEvent struct {
-	Thread string        `json:"thread"`
-	Event  *interp.Event `json:"event"`
-	// PrevKey is the key of the event Event.PreviousEventID names, when
-	// that is the thread's previous event; empty when there is none (the
-	// history then numbers previousEventId as id-1).
-	PrevKey string `json:"pk,omitempty"`
-	// V is 1 for events that carry PrevKey when they should; 0 for
-	// events written before it existed, whose predecessor a history page
-	// finds by reading from the start.
-	V int `json:"v,omitempty"`
-
-	key string // the store key, when read back
 }
 
 // newUUID returns a random (version 4) UUID.

@@ -85,6 +85,35 @@ func ParseStepKey(key string) (seq int64, ok bool) {
 	return parseNumber(key[i+1:])
 }
 
+// SplitStepKey returns the thread ID and the Seq of a key made by
+// StepKey; ok is false for other keys.
+func SplitStepKey(key string) (threadID string, seq int64, ok bool) {
+	seq, ok = ParseStepKey(key)
+	if !ok {
+		return "", 0, false
+	}
+	esc := key[:strings.LastIndexByte(key, '#')]
+	if !strings.Contains(esc, "%") {
+		return esc, seq, true
+	}
+	var b strings.Builder
+	for i := 0; i < len(esc); i++ {
+		switch {
+		case esc[i] != '%':
+			b.WriteByte(esc[i])
+		case strings.HasPrefix(esc[i:], "%25"):
+			b.WriteByte('%')
+			i += 2
+		case strings.HasPrefix(esc[i:], "%23"):
+			b.WriteByte('#')
+			i += 2
+		default:
+			return "", 0, false
+		}
+	}
+	return b.String(), seq, true
+}
+
 func escapeThread(b *strings.Builder, id string) {
 	for i := 0; i < len(id); i++ {
 		switch c := id[i]; c {

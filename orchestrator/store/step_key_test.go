@@ -26,6 +26,10 @@ func TestStepKeys(t *testing.T) {
 				gotSeq, ok := store.ParseStepKey(step)
 				require.True(t, ok, step)
 				require.Equal(t, seq, gotSeq)
+				gotThread, gotSeq2, ok := store.SplitStepKey(step)
+				require.True(t, ok, step)
+				require.Equal(t, thread, gotThread)
+				require.Equal(t, seq, gotSeq2)
 				require.True(t, len(step) > len(store.ThreadKeyPrefix(thread)) && step[:len(store.ThreadKeyPrefix(thread))] == store.ThreadKeyPrefix(thread))
 			}
 		}
@@ -46,4 +50,6 @@ func TestStepKeys(t *testing.T) {
 		_, ok := store.ParseStepKey(bad)
 		require.False(t, ok, bad)
 	}
+	_, _, ok := store.SplitStepKey("a%2x#a1")
+	require.False(t, ok)
 }

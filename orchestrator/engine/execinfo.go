@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
+)
+
+// The execution record of a message. Most of it never changes once the
+// execution starts (its state machine and revision, its context object,
+// its parent), so the engine keeps it in memory: a worker reads an
+// execution's record on its first message and then only its status,
+// at most once per Config.StatusTTL, instead of on every message.
+//
+// The status matters twice: a stopped execution takes no more steps,
+// and it calls nothing. The second is exact: a step reads the status
+// again right before a task call, a child execution's start or an
+// activity (invokeTask). The first may lag by StatusTTL on another
+// worker than the one that stopped it: a step with no side effect (Pass,
+// Choice, Wait) may commit during that time; the history ends at the
+// execution's end event all the same (history.go).
+
+// execInfo is what the engine knows of an execution.
+type execInfo struct {
+	rec     *store.Execution // without Output, Error and Cause
+	xd      execData         // with Exec.Input decoded from rec.Input
+	checked time.Time        // when rec.Status was read
+}
+
+// maxCachedExecutions bounds the engine's cache of execution records.
+const maxCachedExecutions = 4096
+
+// execution returns the record of execution arn, from memory unless
+// fresh or its status is older than the TTL.
+func (e *Engine) execution(ctx context.Context, arn string, fresh bool) (*execInfo, error) {
+	now := e.now()
+	e.mu.Lock()
+	x, ok := e.execs[arn]
+	e.mu.Unlock()
+	if ok && !fresh && (x.rec.Status != store.StatusRunning || now.Sub(x.checked) < e.statusTTL) {
+		return x, nil
+	}
+	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
+	if err != nil {
+		return nil, fmt.Errorf("loading execution %s: %w", arn, err)
+	}
+	if ok && x.rec.Status == rec.Status {
+		// Only the status may have changed: keep the decoded rest.
+		e.mu.Lock()
+		x = &execInfo{rec: x.rec, xd: x.xd, checked: now}
+		e.execs[arn] = x
+		e.mu.Unlock()
+		return x, nil
+	}
+	x = &execInfo{checked: now}
+	if err := json.Unmarshal(rec.Data, &x.xd); err != nil || x.xd.Exec == nil {
+		return nil, fmt.Errorf("decoding execution %s: %v", arn, err)
+	}
+	// The input, with UseNumber, from the record's one copy.
+	if v, err := value.DecodeString(rec.Input); err == nil {
+		ex := *x.xd.Exec
+		ex.Input = v
+		x.xd.Exec = &ex
+	}
+	rec.Output, rec.Error, rec.Cause = "", "", ""
+	x.rec = rec
+	if e.statusTTL > 0 || rec.Status != store.StatusRunning {
+		e.mu.Lock()
+		if len(e.execs) >= maxCachedExecutions {
+			clear(e.execs)
+		}
+		e.execs[arn] = x
+		e.mu.Unlock()
+	}
+	return x, nil
+}
+
+// forget drops what the engine knows of an execution (it stopped).
+func (e *Engine) forget(arn string) {
+	e.mu.Lock()
+	delete(e.execs, arn)
+	e.mu.Unlock()
+}
