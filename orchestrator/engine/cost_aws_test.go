@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/engine"
@@ -40,8 +41,9 @@ const (
 )
 
 var (
-	costFull = flag.Bool("stepwise.cost-full", false, "TestCostPerTransitionAWS: run the full-size workloads of BENCHMARKS.md (about two minutes) instead of small ones")
-	costOut  = flag.String("stepwise.cost-out", "", "TestCostPerTransitionAWS: also write the cost tables to this file")
+	costFull   = flag.Bool("stepwise.cost-full", false, "TestCostPerTransitionAWS: run the full-size workloads of BENCHMARKS.md (about two minutes) instead of small ones")
+	costOut    = flag.String("stepwise.cost-out", "", "TestCostPerTransitionAWS: also write the cost tables to this file")
+	costWindow = flag.Duration("stepwise.cost-window", 0, "TestCostPerTransitionAWS: the event source mapping's MaximumBatchingWindowInSeconds, as the pollers emulate it")
 )
 
 // costWorkloads are the Pass chain, the Parallel and the Map of the cost
@@ -160,9 +162,13 @@ func runCostWorkload(t *testing.T, env *awsEnv, w costWorkload) *costResult {
 	plain := dynamostore.New(env.plainDDB, env.table)
 	arn := createMachine(t, plain, w.name, w.def)
 	q := sqsqueue.New(env.sqs, env.queue.QueueURL)
-	eng, err := engine.New(&engine.Config{Store: dynamostore.New(env.ddb, env.table), Queue: q,
-		Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
+	newEngine := func() *engine.Engine {
+		eng, err := engine.New(&engine.Config{Store: dynamostore.New(env.ddb, env.table), Queue: q,
+			Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		return eng
+	}
+	eng := newEngine()
 	checker, err := engine.New(&engine.Config{Store: plain, Queue: sqsqueue.New(env.plainSQS, env.queue.QueueURL)})
 	require.NoError(t, err)
 
@@ -178,12 +184,14 @@ func runCostWorkload(t *testing.T, env *awsEnv, w costWorkload) *costResult {
 
 	t0 := time.Now()
 	pctx, stop := context.WithCancel(ctx)
-	handler := res.lambda.wrap(q.Handler(func(ctx context.Context, d *queue.Delivery) error {
-		return eng.HandleMessage(ctx, d.Body, d.ReceiveCount)
-	}))
 	var wg sync.WaitGroup
 	for range costPollers {
-		p := sqsqueue.NewPoller(env.sqs, env.queue.QueueURL, handler, &sqsqueue.PollerConfig{BatchSize: 10, Wait: 20 * time.Second})
+		// One engine per poller, as one Lambda instance per concurrent
+		// batch: each reads an execution's record once.
+		worker := newEngine()
+		handler := res.lambda.wrap(workerHandler(worker, q, nil))
+		p := sqsqueue.NewPoller(windowClient{Client: env.sqs, window: *costWindow}, env.queue.QueueURL, handler,
+			&sqsqueue.PollerConfig{BatchSize: 10, Wait: 20 * time.Second})
 		wg.Go(func() { _ = p.Run(pctx) })
 	}
 	finished := waitFinished(t, ctx, env, plain, arns, costDeadline)
@@ -206,6 +214,61 @@ func runCostWorkload(t *testing.T, env *awsEnv, w costWorkload) *costResult {
 		res.transitions += checkHistory(t, ctx, checker, a)
 	}
 	return res
+}
+
+// workerHandler is the worker's Lambda handler: each record through
+// HandleMessage, the messages that the batch's steps send collected and
+// sent together at the end (engine.BatchSends); a failed send keeps the
+// whole batch in the queue. deliver, when set, wraps HandleMessage.
+func workerHandler(eng *engine.Engine, q *sqsqueue.Queue, deliver func(ctx context.Context, d *queue.Delivery, handle func() error) error) sqsqueue.Handler {
+	h := q.Handler(func(ctx context.Context, d *queue.Delivery) error {
+		handle := func() error { return eng.HandleMessage(ctx, d.Body, d.ReceiveCount) }
+		if deliver != nil {
+			return deliver(ctx, d, handle)
+		}
+		return handle()
+	})
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		bctx, batch := eng.BatchSends(ctx)
+		resp, err := h(bctx, ev)
+		if err == nil {
+			err = batch.Flush(ctx)
+		}
+		return resp, err
+	}
+}
+
+// windowClient emulates an event source mapping's batching window
+// (MaximumBatchingWindowInSeconds): after a receive that returned
+// messages, it receives again until the batch is full or the window has
+// passed, and returns them as one batch. Every receive is a request, and
+// is metered.
+type windowClient struct {
+	*sqs.Client
+	window time.Duration
+}
+
+func (w windowClient) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	out, err := w.Client.ReceiveMessage(ctx, in, opts...)
+	if err != nil || w.window <= 0 || len(out.Messages) == 0 {
+		return out, err
+	}
+	deadline := time.Now().Add(w.window)
+	for want := int(in.MaxNumberOfMessages); len(out.Messages) < want; {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		next := *in
+		next.MaxNumberOfMessages = int32(want - len(out.Messages))
+		next.WaitTimeSeconds = int32(max(1, math.Ceil(left.Seconds())))
+		more, err := w.Client.ReceiveMessage(ctx, &next, opts...)
+		if err != nil {
+			break // keep what came
+		}
+		out.Messages = append(out.Messages, more.Messages...)
+	}
+	return out, nil
 }
 
 // waitFinished waits until every execution has ended and the queue is
@@ -272,6 +335,7 @@ func costReport(results []*costResult) string {
 	}
 	sort.Strings(opNames)
 
+	fmt.Fprintf(&b, "Batching window (MaximumBatchingWindowInSeconds): %s; %d pollers, batch size 10, one engine per poller.\n\n", *costWindow, costPollers)
 	b.WriteString("| workload | executions | transitions | messages handled | Lambda invocations | records / invocation | handler ms / record | wall clock |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %.2f | %.1f | %.1f s |\n", r.name, r.executions, r.transitions, r.lambda.records,

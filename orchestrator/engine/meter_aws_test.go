@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
 // meter is an http.RoundTripper under the AWS SDK clients that counts
@@ -481,15 +483,23 @@ func itemKey(item ddbItem) string {
 func itemKind(key string) string {
 	pk, sk, _ := strings.Cut(key, "\x00")
 	switch {
-	case sk == "THREAD":
-		return "thread checkpoint"
-	case strings.HasPrefix(sk, "EVENT#"):
-		return "history event"
-	case strings.Contains(pk, "#CHILD#"):
+	case strings.HasPrefix(sk, "H"):
+		step := sk[1:]
+		if thread, _, ok := store.SplitStepKey(step); ok {
+			switch {
+			case strings.Contains(thread, "~b"):
+				return "fork base (child specs)"
+			case thread == "root":
+				return "step of the root thread"
+			}
+			return "step of a child thread"
+		}
+		return "history event (own item)"
+	case strings.Contains(pk, "#C#"):
 		return "child result"
-	case sk == "META#OUT":
+	case sk == "O":
 		return "execution result"
-	case sk == "META" && strings.HasPrefix(pk, "EXEC#"):
+	case sk == "M" && strings.HasPrefix(pk, "X#"):
 		return "execution"
 	case sk == "TOKEN":
 		return "task token"
@@ -651,14 +661,14 @@ func TestMeterUnits(t *testing.T) {
 	big := strings.Repeat("x", 1500)
 	// A transactional put of a 1.5 KB item with index keys: 2 x 2 WRU, and
 	// one standard index write of its projection (under 1 KB).
-	m.record("DynamoDB_20120810.TransactWriteItems", []byte(`{"TransactItems":[{"Put":{"Item":{"pk":{"S":"EXEC#a"},"sk":{"S":"META"},"gsi1pk":{"S":"g"},"gsi1sk":{"S":"s"},"status":{"S":"RUNNING"},"input":{"S":"`+big+`"}}}}]}`), 200, nil, 0)
+	m.record("DynamoDB_20120810.TransactWriteItems", []byte(`{"TransactItems":[{"Put":{"Item":{"pk":{"S":"X#a"},"sk":{"S":"M"},"gsi1pk":{"S":"g"},"gsi1sk":{"S":"s"},"status":{"S":"RUNNING"},"input":{"S":"`+big+`"}}}}]}`), 200, nil, 0)
 	// An update of a projected attribute is billed on the larger item
 	// (still 1.5 KB: 2 x 2 WRU) and rewrites the index entry (1 WRU).
-	m.record("DynamoDB_20120810.TransactWriteItems", []byte(`{"TransactItems":[{"Update":{"Key":{"pk":{"S":"EXEC#a"},"sk":{"S":"META"}},"UpdateExpression":"SET #status = :status REMOVE #input","ExpressionAttributeNames":{"#status":"status","#input":"input"},"ExpressionAttributeValues":{":status":{"S":"SUCCEEDED"},":running":{"S":"RUNNING"}}}}]}`), 200, nil, 0)
+	m.record("DynamoDB_20120810.TransactWriteItems", []byte(`{"TransactItems":[{"Update":{"Key":{"pk":{"S":"X#a"},"sk":{"S":"M"}},"UpdateExpression":"SET #status = :status REMOVE #input","ExpressionAttributeNames":{"#status":"status","#input":"input"},"ExpressionAttributeValues":{":status":{"S":"SUCCEEDED"},":running":{"S":"RUNNING"}}}}]}`), 200, nil, 0)
 	// The item is now small: deleting it costs 1 WRU and its index entry 1.
-	m.record("DynamoDB_20120810.DeleteItem", []byte(`{"Key":{"pk":{"S":"EXEC#a"},"sk":{"S":"META"}}}`), 200, nil, 0)
+	m.record("DynamoDB_20120810.DeleteItem", []byte(`{"Key":{"pk":{"S":"X#a"},"sk":{"S":"M"}}}`), 200, nil, 0)
 	// A cancelled transaction is billed too, and counted as an error.
-	m.record("DynamoDB_20120810.TransactWriteItems", []byte(`{"TransactItems":[{"Put":{"Item":{"pk":{"S":"EXEC#a#THREAD#root"},"sk":{"S":"THREAD"}}}}]}`), 400,
+	m.record("DynamoDB_20120810.TransactWriteItems", []byte(`{"TransactItems":[{"Put":{"Item":{"pk":{"S":"X#a"},"sk":{"S":"Hroot#a0"}}}}]}`), 400,
 		[]byte(`{"__type":"TransactionCanceledException"}`), 0)
 	// A consistent read of a 5 KB item: 2 RRU; an eventually consistent
 	// Query returning 3 KB in all: 0.5 RRU.
@@ -686,5 +696,5 @@ func TestMeterUnits(t *testing.T) {
 	require.Equal(t, opCount{Requests: 2, Billed: 2, Messages: 2, Empty: 1}, rcv)
 	require.Equal(t, 2, s.Ops["sqs.SendMessageBatch"].Billed, "a 70 KB send is two 64 KB chunks")
 	require.Equal(t, 2, s.Kinds["execution"].Writes)
-	require.Equal(t, 1, s.Kinds["thread checkpoint"].Writes)
+	require.Equal(t, 1, s.Kinds["step of the root thread"].Writes)
 }
