@@ -53,7 +53,8 @@ func main() {
 	}
 	// Express executions (StartSyncExecution, POST /contact?mode=sync) run
 	// their Task states here, through the same integrations as the worker.
-	tasks, err := task.New(&task.Config{AWS: &awsCfg, Logger: log, Region: awsCfg.Region, AccountID: os.Getenv("ACCOUNT_ID")})
+	tasks, err := task.New(&task.Config{AWS: &awsCfg, Logger: log, Region: awsCfg.Region, AccountID: os.Getenv("ACCOUNT_ID"),
+		Emulators: emulated()})
 	if err != nil {
 		log.Error("creating the task integrations", "error", err)
 		os.Exit(1)
@@ -142,4 +143,17 @@ func requestInfo(r *http.Request) contact.RequestInfo {
 		info.Time = time.Now()
 	}
 	return info
+}
+
+// emulated says that the services are local emulators (the runtime
+// interface emulator, DynamoDB Local), as under `sam local` or in the
+// end-to-end tests: an AWS_ENDPOINT_URL is set. Their quirks (the
+// emulator's error replies without X-Amz-Function-Error) are accepted.
+func emulated() bool {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_DYNAMODB"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -34,7 +34,8 @@ func main() {
 		log.Error("loading AWS configuration", "error", err)
 		os.Exit(1)
 	}
-	tasks, err := task.New(&task.Config{AWS: &cfg, Logger: log, Region: cfg.Region, AccountID: os.Getenv("ACCOUNT_ID")})
+	tasks, err := task.New(&task.Config{AWS: &cfg, Logger: log, Region: cfg.Region, AccountID: os.Getenv("ACCOUNT_ID"),
+		Emulators: emulated()})
 	if err != nil {
 		log.Error("creating the task integrations", "error", err)
 		os.Exit(1)
@@ -53,4 +54,17 @@ func main() {
 	lambda.Start(q.Handler(func(ctx context.Context, d *queue.Delivery) error {
 		return rt.Engine.HandleMessage(ctx, d.Body, d.ReceiveCount)
 	}))
+}
+
+// emulated says that the services are local emulators (the runtime
+// interface emulator, DynamoDB Local), as under `sam local` or in the
+// end-to-end tests: an AWS_ENDPOINT_URL is set. Their quirks (the
+// emulator's error replies without X-Amz-Function-Error) are accepted.
+func emulated() bool {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_DYNAMODB"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
 }

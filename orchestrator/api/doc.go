@@ -30,7 +30,8 @@
 //   - an ARN that does not parse or names the wrong kind of resource:
 //     InvalidArn ("Invalid Arn: 'Invalid ARN prefix: x'");
 //   - a resource that does not exist: StateMachineDoesNotExist,
-//     ExecutionDoesNotExist, ActivityDoesNotExist, TaskDoesNotExist;
+//     ExecutionDoesNotExist, ActivityDoesNotExist; a task token never
+//     issued: InvalidToken, as AWS answers;
 //   - an invalid definition: InvalidDefinition, listing every problem with
 //     its location;
 //   - an unknown X-Amz-Target: UnknownOperationException.

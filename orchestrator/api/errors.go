@@ -41,7 +41,6 @@ const (
 	errStateMachineAlreadyExists    = "StateMachineAlreadyExists"
 	errStateMachineDoesNotExist     = "StateMachineDoesNotExist"
 	errStateMachineTypeNotSupported = "StateMachineTypeNotSupported"
-	errTaskDoesNotExist             = "TaskDoesNotExist"
 	errTaskTimedOut                 = "TaskTimedOut"
 	errUnknownOperation             = "UnknownOperationException"
 	errValidation                   = "ValidationException"

@@ -365,7 +365,7 @@ func TestSDKWaitForTaskToken(t *testing.T) {
 	require.ErrorAs(t, err, &closed)
 	// A token that was never issued.
 	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("never-issued"), Output: aws.String(`{}`)})
-	var noTask *types.TaskDoesNotExist
+	var noTask *types.InvalidToken
 	require.ErrorAs(t, err, &noTask)
 
 	// SendTaskFailure fails the execution with the given error and cause.
@@ -461,7 +461,7 @@ func (e *testEnv) awaitToken(t *testing.T) string {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		_, err := e.client.SendTaskHeartbeat(context.Background(), &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)})
-		var noTask *types.TaskDoesNotExist
+		var noTask *types.InvalidToken
 		if !errors.As(err, &noTask) {
 			require.NoError(t, err)
 			return token

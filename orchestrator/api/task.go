@@ -22,7 +22,9 @@ func taskError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, engine.ErrTaskDoesNotExist):
-		return newError(errTaskDoesNotExist, "Task Does Not Exist")
+		// A token that was never issued: AWS answers InvalidToken (the
+		// conformance case test_sfn_send_task_outcome_with_no_such_token).
+		return newError(errInvalidToken, "Invalid Token: 'Invalid token'")
 	case errors.Is(err, engine.ErrTaskTimedOut):
 		// The task timed out, was answered already, or its execution
 		// stopped.
