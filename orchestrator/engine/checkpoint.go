@@ -253,9 +253,11 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 // execData is the engine's part of an execution record.
 type execData struct {
 	Revision int64 `json:"rev"`
-	// Exec is the context object's execution, without its Input (the
-	// record's Input is the one copy).
-	Exec *interp.Execution `json:"ex"`
+	// Express marks an EXPRESS execution.
+	Express bool `json:"x,omitempty"`
+	// Exec is the context object's execution. It is not stored: the
+	// record and the state machine's revision give it (execution()).
+	Exec *interp.Execution `json:"-"`
 	// Parent links an execution started by a states:startExecution task
 	// to the thread that started it.
 	Parent *parentLink `json:"parent,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 )
 
@@ -19,9 +20,12 @@ import (
 // The status matters twice: a stopped execution takes no more steps,
 // and it calls nothing. The second is exact: a step reads the status
 // again right before a task call, a child execution's start or an
-// activity (invokeTask). The first may lag by StatusTTL on another
-// worker than the one that stopped it: a step with no side effect (Pass,
-// Choice, Wait) may commit during that time; the history ends at the
+// activity (invokeTask). The first is exact for the root thread, whose
+// last step Stop and the execution's end commit (any later step of the
+// root fails its fence), so the root's messages never read the status.
+// For the other threads it may lag by StatusTTL on another worker than
+// the one that stopped it: a step with no side effect (Pass, Choice,
+// Wait) may commit during that time; the history ends at the
 // execution's end event all the same (history.go).
 
 // execInfo is what the engine knows of an execution.
@@ -34,14 +38,21 @@ type execInfo struct {
 // maxCachedExecutions bounds the engine's cache of execution records.
 const maxCachedExecutions = 4096
 
-// execution returns the record of execution arn, from memory unless
-// fresh or its status is older than the TTL.
-func (e *Engine) execution(ctx context.Context, arn string, fresh bool) (*execInfo, error) {
+// Freshness of the status that execution returns.
+const (
+	statusAny   = iota // as last read: the caller is fenced otherwise
+	statusTTL          // read less than StatusTTL ago
+	statusFresh        // read now
+)
+
+// execution returns the record of execution arn, from memory unless its
+// status must be fresher than it is.
+func (e *Engine) execution(ctx context.Context, arn string, want int) (*execInfo, error) {
 	now := e.now()
 	e.mu.Lock()
 	x, ok := e.execs[arn]
 	e.mu.Unlock()
-	if ok && !fresh && (x.rec.Status != store.StatusRunning || now.Sub(x.checked) < e.statusTTL) {
+	if ok && (x.rec.Status != store.StatusRunning || want == statusAny || want == statusTTL && now.Sub(x.checked) < e.statusTTL) {
 		return x, nil
 	}
 	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
@@ -57,14 +68,18 @@ func (e *Engine) execution(ctx context.Context, arn string, fresh bool) (*execIn
 		return x, nil
 	}
 	x = &execInfo{checked: now}
-	if err := json.Unmarshal(rec.Data, &x.xd); err != nil || x.xd.Exec == nil {
-		return nil, fmt.Errorf("decoding execution %s: %v", arn, err)
+	if err := json.Unmarshal(rec.Data, &x.xd); err != nil {
+		return nil, fmt.Errorf("decoding execution %s: %w", arn, err)
 	}
-	// The input, with UseNumber, from the record's one copy.
+	_, sm, err := e.machine(ctx, rec.StateMachineARN, x.xd.Revision)
+	if err != nil {
+		return nil, err
+	}
+	x.xd.Exec = &interp.Execution{ARN: rec.ARN, Name: rec.Name, StateMachineARN: rec.StateMachineARN, StateMachineName: sm.Name,
+		RoleARN: sm.RoleARN, StartTime: rec.StartedAt, Type: sm.Type}
+	// The input, with UseNumber.
 	if v, err := value.DecodeString(rec.Input); err == nil {
-		ex := *x.xd.Exec
-		ex.Input = v
-		x.xd.Exec = &ex
+		x.xd.Exec.Input = v
 	}
 	rec.Output, rec.Error, rec.Cause = "", "", ""
 	x.rec = rec

@@ -63,7 +63,14 @@ var (
 const maxCarried = 32 * 1024
 
 func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool) (string, error) {
-	x, err := e.execution(ctx, msg.Exec, msg.Kind == kindExecEnd || msg.Kind == kindExpress)
+	want := statusTTL
+	switch {
+	case msg.Kind == kindExecEnd || msg.Kind == kindExpress:
+		want = statusFresh
+	case msg.Thread == rootThread:
+		want = statusAny // the root is fenced by the commits that end it
+	}
+	x, err := e.execution(ctx, msg.Exec, want)
 	if errors.Is(err, store.ErrNotFound) {
 		return "gone", nil
 	}
@@ -416,7 +423,7 @@ func (s *step) run(ctx context.Context, in interp.Input) error {
 // token (a callback, an activity worker, a child execution). Before any
 // of it, the execution is read again: a stopped execution calls nothing.
 func (s *step) invokeTask(ctx context.Context, req *interp.TaskRequest) (*taskWait, any, *asl.Error, error) {
-	x, err := s.e.execution(ctx, s.msg.Exec, true)
+	x, err := s.e.execution(ctx, s.msg.Exec, statusFresh)
 	if err != nil {
 		return nil, nil, nil, err
 	}

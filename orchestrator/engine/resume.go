@@ -81,7 +81,7 @@ func (e *Engine) resumeExecution(ctx context.Context, arn string) error {
 	if err := json.Unmarshal(rec.Data, &xd); err != nil {
 		return fmt.Errorf("resuming %s: decoding: %w", arn, err)
 	}
-	if xd.Exec != nil && xd.Exec.Type == store.TypeExpress {
+	if xd.Express {
 		return e.sendNow(ctx, []queue.Message{{Body: (&message{Kind: kindExpress, Exec: arn}).encode()}})
 	}
 	m, _, err := e.machine(ctx, rec.StateMachineARN, xd.Revision)

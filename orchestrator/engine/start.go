@@ -93,11 +93,7 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 	if sm.Type == store.TypeExpress {
 		arn = expressARN(sm.ARN, name, newUUID(e.rand))
 	}
-	ex := &interp.Execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
-		RoleARN: sm.RoleARN, StartTime: now, Input: input, Type: sm.Type}
-	stored := *ex
-	stored.Input = nil // the record's Input is the one copy
-	data, _ := json.Marshal(&execData{Revision: sm.Revision, Exec: &stored, Parent: parent})
+	data, _ := json.Marshal(&execData{Revision: sm.Revision, Express: sm.Type == store.TypeExpress, Parent: parent})
 	rec := &store.Execution{ARN: arn, StateMachineARN: sm.ARN, StateMachineRevision: sm.Revision, Name: name,
 		Status: store.StatusRunning, Input: in, StartedAt: now, Data: data}
 	if sm.Type == store.TypeExpress {
