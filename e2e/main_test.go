@@ -75,11 +75,33 @@ func build(name string, fn func(out string) error) (string, time.Duration, error
 	return b.path, b.took, b.err
 }
 
-// stepwiseBinary builds ./cmd/stepwise as `make run` does.
+// buildEnv is the environment of every build: CGO_ENABLED=0, as the
+// Lambda targets build, so that all the binaries share compiled packages.
+func buildEnv() []string { return append(os.Environ(), "CGO_ENABLED=0") }
+
+var warmOnce sync.Once
+
+// warm compiles what every binary needs in one go build, before the first
+// of them is built: concurrent builds on a cold cache (three make targets,
+// bin/stepwise) would each compile the same packages side by side. Its
+// errors are left to the builds that follow.
+func warm() {
+	warmOnce.Do(func() {
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "./functions/...", "./cmd/stepwise")
+		cmd.Env = buildEnv()
+		_ = run(cmd)
+	})
+}
+
+// stepwiseBinary builds ./cmd/stepwise as `make run` does (with
+// CGO_ENABLED=0, see buildEnv).
 func stepwiseBinary(t *testing.T) string {
 	t.Helper()
 	path, took, err := build("stepwise", func(out string) error {
-		return run(exec.Command("go", "build", "-o", out, "./cmd/stepwise"))
+		warm()
+		cmd := exec.Command("go", "build", "-o", out, "./cmd/stepwise")
+		cmd.Env = buildEnv()
+		return run(cmd)
 	})
 	require.NoError(t, err)
 	t.Logf("built ./cmd/stepwise in %s", took.Round(10*time.Millisecond))
@@ -133,6 +155,7 @@ func bootstraps(t *testing.T, logicalIDs ...string) map[string]string {
 // executable for the host, as provided.al2023 needs (no interpreter).
 func buildBootstrap(logicalID string) (string, time.Duration, error) {
 	dir, took, err := build(logicalID, func(out string) error {
+		warm()
 		cmd := exec.Command("make", "--no-print-directory", "-s", "build-"+logicalID, "ARTIFACTS_DIR="+out,
 			"LAMBDA_FLAGS=GOOS=linux GOARCH="+runtime.GOARCH+" CGO_ENABLED=0")
 		if err := run(cmd); err != nil {

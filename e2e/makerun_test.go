@@ -15,5 +15,8 @@ func TestMakeRun(t *testing.T) {
 	for _, tool := range []string{"make", "curl", "python3"} {
 		needTool(t, tool, "make-run.sh uses it")
 	}
-	script(t, 4*time.Minute, childEnv(false), "make-run.sh", t.TempDir()+"/data")
+	// CGO_ENABLED=0 as the other builds of this package (buildEnv), so
+	// that make run's build of bin/stepwise reuses their packages.
+	warm()
+	script(t, 4*time.Minute, childEnv(false, "CGO_ENABLED=0"), "make-run.sh", t.TempDir()+"/data")
 }
