@@ -155,6 +155,9 @@ type taskWait struct {
 	// internal marks a token that only the engine answers (.sync): the
 	// token record says so, SendTask* refuse it. Not stored here.
 	internal bool
+	// response is the integration's answer, recorded in TaskSubmitted.
+	// Not stored here.
+	response any
 }
 
 // outboxSeq returns the Seq of the step that wrote the thread's outbox.

@@ -77,7 +77,7 @@ func (s *step) startExecutionTask(ctx context.Context, req *interp.TaskRequest) 
 	case patternRequestResponse:
 		return nil, startExecutionOutput(rec, s.e.rand), nil, nil
 	case patternWaitForToken:
-		return &taskWait{Token: req.TaskToken}, nil, nil, nil
+		return &taskWait{Token: req.TaskToken, response: startExecutionOutput(rec, s.e.rand)}, nil, nil, nil
 	}
 	// The child may exist already (a redelivery of this step, or a crash
 	// after its start): wait on the token it was started with.
@@ -85,7 +85,7 @@ func (s *step) startExecutionTask(ctx context.Context, req *interp.TaskRequest) 
 	if json.Unmarshal(rec.Data, &xd) == nil && xd.Parent != nil && xd.Parent.Token != "" {
 		link.Token = xd.Parent.Token
 	}
-	return &taskWait{Token: link.Token, ChildExec: rec.ARN, internal: true}, nil, nil, nil
+	return &taskWait{Token: link.Token, ChildExec: rec.ARN, internal: true, response: startExecutionOutput(rec, s.e.rand)}, nil, nil, nil
 }
 
 // mustDecodeMessage decodes a message the engine encoded.

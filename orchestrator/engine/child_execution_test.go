@@ -53,7 +53,7 @@ func TestStartExecutionSync2(t *testing.T) {
 	require.Equal(t, "NOT_REDRIVABLE", out["RedriveStatus"])
 	require.Equal(t, map[string]any{"Included": true}, out["OutputDetails"])
 	// The history shows a task that started and succeeded once.
-	require.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"},
+	require.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"},
 		h.eventTypes(ctx, arn))
 	child := h.execution(ctx, out["ExecutionArn"].(string))
 	require.Equal(t, store.StatusSucceeded, child.Status)

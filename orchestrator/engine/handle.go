@@ -404,8 +404,7 @@ func (s *step) run(ctx context.Context, in interp.Input) error {
 				return err
 			}
 			if w != nil {
-				s.wait(w, eff.Task)
-				return nil
+				return s.wait(w, eff.Task)
 			}
 			in = interp.Input{Kind: interp.TaskDone, Result: res, Err: terr}
 		case interp.Fork:
@@ -440,7 +439,7 @@ func (s *step) invokeTask(ctx context.Context, req *interp.TaskRequest) (*taskWa
 	if err != nil || terr != nil || req.TaskToken == "" {
 		return nil, res, terr, err
 	}
-	return &taskWait{Token: req.TaskToken}, nil, nil, nil
+	return &taskWait{Token: req.TaskToken, response: res}, nil, nil, nil
 }
 
 // invoke calls the configured integrations.
@@ -453,7 +452,12 @@ func (e *Engine) invoke(ctx context.Context, req *interp.TaskRequest) (any, *asl
 
 // wait makes the thread wait for w's token: the token record, the
 // TimeoutSeconds timer and the heartbeat timer, all in this step's commit.
-func (s *step) wait(w *taskWait, req *interp.TaskRequest) {
+func (s *step) wait(w *taskWait, req *interp.TaskRequest) error {
+	// TaskSubmitted: the integration took the request; its outcome comes
+	// with the token.
+	if err := interp.Submitted(s.m, &s.cp.Thread, w.response, s.env()); err != nil {
+		return err
+	}
 	s.cp.Thread.TaskToken = w.Token
 	var data []byte
 	if w.internal {
@@ -472,6 +476,7 @@ func (s *step) wait(w *taskWait, req *interp.TaskRequest) {
 			time.Duration(req.HeartbeatSeconds)*time.Second)
 	}
 	s.cp.Wait = w
+	return nil
 }
 
 // consume ends the thread's wait for its task token: the answer is being

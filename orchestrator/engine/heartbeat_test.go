@@ -41,7 +41,7 @@ func TestHeartbeatTimeout(t *testing.T) {
 	require.Equal(t, "States.HeartbeatTimeout", rec.Error)
 	ev := h.event(ctx, arn, "TaskTimedOut")
 	require.Equal(t, "States.HeartbeatTimeout", ev.Details["error"])
-	require.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskTimedOut", "ExecutionFailed"}, h.eventTypes(ctx, arn))
+	require.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskTimedOut", "ExecutionFailed"}, h.eventTypes(ctx, arn))
 
 	// The task is closed: AWS answers TaskTimedOut.
 	require.ErrorIs(t, h.eng.SendTaskHeartbeat(ctx, token), engine.ErrTaskTimedOut)

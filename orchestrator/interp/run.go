@@ -236,6 +236,13 @@ func (x *runner) step(ctx context.Context, j *job) (*fanout, error) {
 		if err != nil {
 			return nil, fmt.Errorf("invoking task of state %q: %w", eff.Task.State, err)
 		}
+		if terr == nil && Submits(eff.Task.Resource) {
+			// The invoker answers for the whole wait; the integration's
+			// own response is not seen in-process.
+			if err := Submitted(x.m, th, nil, x.env); err != nil {
+				return nil, err
+			}
+		}
 		// The result is handled at the thread's next turn: the others
 		// run while the task does.
 		j.in = Input{Kind: TaskDone, Result: res, Err: terr}

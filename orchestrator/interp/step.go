@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
@@ -469,4 +470,42 @@ func (r *run) next() string {
 		return ""
 	}
 	return r.st.Next
+}
+
+// Submitted records TaskSubmitted for a Task whose integration was called
+// and whose result comes later (.waitForTaskToken, .sync): Step Functions
+// records it between TaskStarted and the task's outcome, with the
+// integration's response as output. A nil output (the in-process runner,
+// which does not see the response) leaves output out. It records nothing
+// for a thread not waiting in a Task or for resources with no TaskSubmitted
+// (Lambda function ARNs, activities).
+func Submitted(m *Machine, th *Thread, output any, env *Env) error {
+	if th.Status != Running || th.Phase != PhaseTask {
+		return nil
+	}
+	_, st, err := m.Lookup(th.Machine, th.State)
+	if err != nil {
+		return err
+	}
+	if !Submits(st.Resource) {
+		return nil
+	}
+	_, rtype, res := taskKind(st.Resource)
+	env.emit(th, "TaskSubmitted", "taskSubmittedEventDetails", func() map[string]any {
+		d := map[string]any{"resourceType": rtype, "resource": res}
+		if output != nil {
+			d["output"] = payload(output)
+			d["outputDetails"] = map[string]any{"truncated": false}
+		}
+		return d
+	})
+	return nil
+}
+
+// Submits reports whether a Task resource records TaskSubmitted: the
+// service integrations that wait (.waitForTaskToken, .sync, .sync:2).
+func Submits(resource string) bool {
+	prefix, _, _ := taskKind(resource)
+	return prefix == "Task" && (strings.HasSuffix(resource, ".waitForTaskToken") ||
+		strings.HasSuffix(resource, ".sync") || strings.HasSuffix(resource, ".sync:2"))
 }
