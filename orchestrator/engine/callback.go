@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,12 +137,30 @@ func (w *waitingThread) commitQuiet(ctx context.Context, e *Engine, events []*in
 	return err
 }
 
+// answeredSuffix marks the record of a task token's answer.
+const answeredSuffix = "#answered"
+
 func (e *Engine) callback(ctx context.Context, token string, m *message) error {
 	w, err := e.waiting(ctx, token)
 	if err != nil {
 		return err
 	}
 	m.Exec, m.Thread, m.Seq, m.Token = w.token.ExecutionARN, w.token.ThreadID, w.th.Seq, token
+	// Close the task now, not when the worker takes the answer: a second,
+	// different answer gets TaskTimedOut, as on AWS. The same answer again
+	// (a client's retry after a lost reply) is sent again.
+	sum := sha256.Sum256(m.encode())
+	claim := store.Token{Token: token + answeredSuffix, ExecutionARN: w.token.ExecutionARN, ThreadID: w.token.ThreadID,
+		Seq: w.th.Seq, Data: sum[:]}
+	err = e.store.Commit(ctx, &store.CommitParams{ExecutionARN: w.token.ExecutionARN, TokensPut: []store.Token{claim}})
+	if errors.Is(err, store.ErrConflict) {
+		prev, gerr := e.store.TokenGet(ctx, &store.TokenGetParams{Token: claim.Token})
+		if gerr != nil || !bytes.Equal(prev.Data, claim.Data) {
+			return ErrTaskTimedOut
+		}
+	} else if err != nil {
+		return fmt.Errorf("closing the task of a token: %w", err)
+	}
 	if err := e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: m.encode()}}}); err != nil {
 		return fmt.Errorf("sending task callback: %w", err)
 	}
