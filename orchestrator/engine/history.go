@@ -21,8 +21,11 @@ import (
 // events in time order (ties: thread, Seq, index), numbered from 1. Each
 // event's previousEventId is the id of its thread's event that the
 // interpreter named (events are numbered per thread when they are
-// written), or the id just before it (a thread's first event, the first
-// after a join, and the end of a stopped execution). Events of threads
+// written), or the id just before it (a child thread's first event, the
+// first after a join, and the end of a stopped execution). The root's
+// ExecutionStarted and first state event have previousEventId 0, as on
+// AWS (executions started before this rule stored 1 for the latter, and
+// keep it). Events of threads
 // that outlived the execution's end (a branch still running when a
 // sibling's failure ended it, a step that read the execution as running
 // just before it was stopped) are not part of it.
@@ -149,6 +152,8 @@ func (e *Engine) history(ctx context.Context, arn string) ([]numbered, error) {
 		prev := id - 1
 		if g, ok := global[local{se.thread, ev.PreviousEventID}]; ok && ev.PreviousEventID > 0 {
 			prev = g
+		} else if se.thread == rootThread && ev.PreviousEventID == 0 {
+			prev = 0 // ExecutionStarted, and the first state's event
 		}
 		global[local{se.thread, ev.ID}] = id
 		ev.ID, ev.PreviousEventID = id, prev
@@ -320,7 +325,7 @@ func (e *Engine) rootPage(ctx context.Context, p *HistoryPageParams, tok *pageTo
 			return nil, false, nil
 		}
 		ev := *se.Event
-		if ev.PreviousEventID <= 0 {
+		if ev.PreviousEventID < 0 {
 			ev.PreviousEventID = ev.ID - 1
 		}
 		res.Events = append(res.Events, &ev)

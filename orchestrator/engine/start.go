@@ -105,9 +105,9 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 	}
 	cp := &checkpoint{Thread: interp.Thread{ID: rootThread, Status: interp.Running, State: m.Def.StartAt, Input: input, Started: true},
 		Time: now.UnixNano()}
-	// ExecutionStarted is event 1.
+	// ExecutionStarted is event 1; the first state's event follows none
+	// (previousEventId 0), as in AWS's histories and interp.Run's.
 	cp.Events = 1
-	cp.Thread.LastEventID = 1
 	startEv := &interp.Event{ID: 1, Timestamp: now, Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails",
 		Details: map[string]any{"input": in, "inputDetails": map[string]any{"truncated": false}, "roleArn": sm.RoleARN}}
 	events := eventWrites(rootThread, 0, now, []*interp.Event{startEv}, false)
