@@ -96,6 +96,26 @@ fi
 try console/test/run.sh
 
 step "fuzzing (${fuzz_budget}s in all)"
+# fuzz_one runs one target. Go's fuzzer sometimes ends a run with only
+# "context deadline exceeded" when -fuzztime runs out while it minimises a
+# new input (no failing input is written): that run is tried once more,
+# and only a found failure (a new file under testdata/fuzz) or a second
+# such ending fails.
+fuzz_one() {
+  local pkg=$1 name=$2 per=$3 out
+  for attempt in 1 2; do
+    if out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "${per}s" "$pkg" 2>&1); then
+      echo "$out" | tail -n 3
+      return 0
+    fi
+    echo "$out"
+    if ! grep -q 'context deadline exceeded' <<<"$out" || grep -q 'Failing input written to' <<<"$out"; then
+      return 1
+    fi
+    echo "fuzz: $name ended with a context deadline and no failing input; running it again ($attempt/2)"
+  done
+  return 1
+}
 # `go test -list` prints each package's matching names, then its "ok" line.
 targets=()
 pending=()
@@ -118,7 +138,7 @@ else
   for t in "${targets[@]}"; do
     read -r pkg name <<<"$t"
     echo "--- $name in $pkg (${per}s)"
-    try go test -run '^$' -fuzz "^${name}\$" -fuzztime "${per}s" "$pkg"
+    try fuzz_one "$pkg" "$name" "$per"
   done
 fi
 
