@@ -23,10 +23,11 @@ import (
 // activity (invokeTask). The first is exact for the root thread, whose
 // last step Stop and the execution's end commit (any later step of the
 // root fails its fence), so the root's messages never read the status.
-// For the other threads it may lag by StatusTTL on another worker than
-// the one that stopped it: a step with no side effect (Pass, Choice,
-// Wait) may commit during that time; the history ends at the
-// execution's end event all the same (history.go).
+// For the other threads it may lag by StatusTTL (and the store's
+// replication, the refresh being an eventually consistent read) on
+// another worker than the one that stopped it: a step with no side
+// effect (Pass, Choice, Wait) may commit during that time; the history
+// ends at the execution's end event all the same (history.go).
 
 // execInfo is what the engine knows of an execution.
 type execInfo struct {
@@ -55,7 +56,9 @@ func (e *Engine) execution(ctx context.Context, arn string, want int) (*execInfo
 	if ok && (x.rec.Status != store.StatusRunning || want == statusAny || want == statusTTL && now.Sub(x.checked) < e.statusTTL) {
 		return x, nil
 	}
-	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
+	// A refresh of a status read before may lag a little; the first read
+	// may not (an execution just started must be found).
+	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn, Eventual: ok && want == statusTTL})
 	if err != nil {
 		return nil, fmt.Errorf("loading execution %s: %w", arn, err)
 	}

@@ -48,6 +48,10 @@ type Execution struct {
 type ExecutionGetParams struct {
 	// ARN is the execution's ARN.
 	ARN string
+	// Eventual allows a read that may miss the writes of about the last
+	// second (DynamoDB: an eventually consistent read, at half the read
+	// units). Implementations may read consistently anyway.
+	Eventual bool
 }
 
 // ExecutionListParams are the parameters of Store.ExecutionList.

@@ -17,7 +17,7 @@ import (
 func (s *Store) ExecutionGet(ctx context.Context, params *store.ExecutionGetParams) (*store.Execution, error) {
 	out, err := s.api.Query(ctx, &dynamodb.QueryInput{
 		TableName:              s.table,
-		ConsistentRead:         aws.Bool(true),
+		ConsistentRead:         aws.Bool(!params.Eventual),
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :m AND :o"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": sv(execPK(params.ARN)), ":m": sv(skExecMeta), ":o": sv(skExecOut),

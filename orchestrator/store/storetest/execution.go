@@ -21,6 +21,18 @@ var executionTests = []testCase{
 		require.Equal(t, &store.Thread{ExecutionARN: execARN, ThreadID: "root", Seq: 0, Data: []byte("cp0")}, th)
 		require.Equal(t, []store.Event{{Key: eventKey(0), Data: []byte("ExecutionStarted")}}, b.allHistory(t, execARN, 0, false))
 	}},
+	{"GetEventual", func(t *testing.T, b *testBundle) {
+		b.start(t, execARN)
+		got, err := b.store.ExecutionGet(b.ctx, &store.ExecutionGetParams{ARN: execARN, Eventual: true})
+		if err == nil {
+			require.Equal(t, newExecution(execARN, "e1", t0), got)
+		} else {
+			// Not seen yet: a later read sees it.
+			require.ErrorIs(t, err, store.ErrNotFound)
+		}
+		_, err = b.store.ExecutionGet(b.ctx, &store.ExecutionGetParams{ARN: execARN + "-missing", Eventual: true})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}},
 	{"CreateTwice", func(t *testing.T, b *testBundle) {
 		b.start(t, execARN)
 		second := newExecution(execARN, "e1", t0.Add(time.Hour))
