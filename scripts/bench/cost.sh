@@ -7,6 +7,8 @@
 # per million transitions at us-east-1 list prices.
 #
 #   scripts/bench/cost.sh          # COST_FULL=0 for the small workloads
+#   COST_SCALE=5 scripts/bench/cost.sh     # 5x the executions at once (fuller batches)
+#   COST_WINDOW=1s scripts/bench/cost.sh   # emulate MaximumBatchingWindowInSeconds
 #
 # It uses the servers named by AWS_ENDPOINT_URL_DYNAMODB and
 # AWS_ENDPOINT_URL_SQS when both are set; otherwise those of
@@ -41,8 +43,9 @@ echo "Machine: $(uname -sm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinf
 echo "Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet -- orchestrator 2>/dev/null || echo ' (orchestrator/ has uncommitted changes)'), $(go version | cut -d' ' -f3)"
 echo "Servers: DynamoDB $AWS_ENDPOINT_URL_DYNAMODB, SQS $AWS_ENDPOINT_URL_SQS"
 echo
-if ! go test ./orchestrator/engine -run '^TestCostPerTransitionAWS$' -count=1 -v -timeout 20m \
-	-args $full -stepwise.cost-out "$tmp/cost.md" >"$tmp/test.log" 2>&1; then
+if ! go test ./orchestrator/engine -run '^TestCostPerTransitionAWS$' -count=1 -v -timeout 40m \
+	-args $full -stepwise.cost-scale "${COST_SCALE:-1}" -stepwise.cost-window "${COST_WINDOW:-0s}" \
+	-stepwise.cost-out "$tmp/cost.md" >"$tmp/test.log" 2>&1; then
 	cat "$tmp/test.log"
 	exit 1
 fi
