@@ -1,7 +1,7 @@
 #!/bin/sh
 # Tests of the console: installs the pinned npm packages (npm ci), checks
 # that the committed dist/ is a fresh build of src/, runs the status
-# derivation tests, then the browser tests: Debian's chromium (driven by
+# derivation and SigV4 signer tests, then the browser tests: Debian's chromium (driven by
 # playwright-core) against a real `stepwise serve` (bin/stepwise, built
 # unless STEPWISE_BIN names one). Without chromium the browser tests are
 # skipped with a message. Screenshots and timings go to test/artifacts/.
@@ -25,7 +25,7 @@ for f in index.html app.js app.css; do
 	fi
 done
 
-node --test test/status.test.mjs
+node --test test/status.test.mjs test/sigv4.test.mjs
 
 if [ ! -x "$CHROMIUM" ]; then
 	echo "console/test/run.sh: SKIP browser tests: no chromium at $CHROMIUM (apt-get install -y --no-install-recommends chromium)"
