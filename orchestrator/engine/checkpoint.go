@@ -16,6 +16,7 @@ const (
 	kindTimeout  = "timeout"  // a waiting task's TimeoutSeconds passed
 	kindChild    = "child"    // a child of the thread ended
 	kindLaunch   = "launch"   // launch more children
+	kindAbort    = "abort"    // the thread's fan-out failed: abort it
 	kindExecEnd  = "exectimeout"
 	// kindHeartbeat: a waiting task's heartbeat deadline may have passed.
 	kindHeartbeat = "heartbeat"
@@ -124,6 +125,9 @@ type checkpoint struct {
 	// Stopped marks the step that Stop or the execution's timeout
 	// committed on the root thread: nothing follows it.
 	Stopped bool `json:"x,omitempty"`
+	// Aborted marks a child whose parent's fan-out failed while it ran:
+	// it records its abort once its own children have recorded theirs.
+	Aborted bool `json:"ab,omitempty"`
 	// Base names the thread that holds this thread's interp.Thread and
 	// its fork's child specs while it waits for large fan-outs: its steps
 	// then store only the fork's bookkeeping (Thread is empty in them).
@@ -195,7 +199,12 @@ type fork struct {
 	NDone       int         `json:"nd,omitempty"`
 	NFailed     int         `json:"nf,omitempty"`
 	ChildEvents int64       `json:"ce,omitempty"` // events the children recorded
-	Req         forkLimits  `json:"r"`
+	// Aborting, set when the children failed beyond the tolerance while
+	// some still ran, is the Done bitmap of that moment: the children the
+	// join reports; the others are being aborted, and the join waits for
+	// them to have recorded it.
+	Aborting []uint64   `json:"ab,omitempty"`
+	Req      forkLimits `json:"r"`
 }
 
 type forkLimits struct {
@@ -212,6 +221,15 @@ func (f *fork) request() *interp.ForkRequest {
 
 func (f *fork) done(i int) bool { return f.Done[i/64]&(1<<(i%64)) != 0 }
 func (f *fork) setDone(i int)   { f.Done[i/64] |= 1 << (i % 64) }
+
+// ended reports whether child i is one whose result the join reports: one
+// that ended, before the fork began aborting the others if it did.
+func (f *fork) ended(i int) bool {
+	if f.Aborting != nil {
+		return f.Aborting[i/64]&(1<<(i%64)) != 0
+	}
+	return f.done(i)
+}
 
 // running is how many launched children have not ended.
 func (f *fork) running() int { return f.Launched - f.NDone }

@@ -65,6 +65,25 @@ var workflows = map[string]struct {
 		{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
 		{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"branch"}}}
 		],"Catch":[{"ErrorEquals":["Boom"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}}`, `{}`},
+	// A branch fails while its siblings wait, sit in a retry backoff and
+	// run a Map window: they record their aborts before the Catch.
+	"parallel-aborts": {`{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+		{"StartAt":"Slow","States":{"Slow":{"Type":"Wait","Seconds":3600,"Next":"After"},"After":{"Type":"Pass","End":true}}},
+		{"StartAt":"Soon","States":{"Soon":{"Type":"Wait","Seconds":10,"Next":"F"},"F":{"Type":"Fail","Error":"BranchError","Cause":"branch 2"}}},
+		{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload":{"fail":9}},
+		 "Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":3600,"MaxAttempts":5}],"End":true}}},
+		{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
+		 "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}},"End":true}}}
+		],"Catch":[{"ErrorEquals":["BranchError"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}}`,
+		`{"items":[1,2,3,4,5]}`},
+	// An iteration fails while the others wait, one in a nested Parallel:
+	// the execution fails after their aborts.
+	"map-aborts": {`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"s.$":"$$.Map.Item.Value"},
+		"ItemProcessor":{"StartAt":"Pause","States":{"Pause":{"Type":"Wait","SecondsPath":"$.s","Next":"Check"},
+		"Check":{"Type":"Choice","Choices":[{"Variable":"$.s","NumericEquals":10,"Next":"Bad"}],"Default":"Inner"},
+		"Bad":{"Type":"Fail","Error":"ItemError","Cause":"item 10"},
+		"Inner":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"Long","States":{"Long":{"Type":"Wait","Seconds":3600,"End":true}}},
+		{"StartAt":"Quick","States":{"Quick":{"Type":"Pass","End":true}}}]}}},"End":true}}}`, `{"items":[1,10,3600]}`},
 	"map-window": {`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":3,
 		"ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},
 		"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","Next":"Y"},"Y":{"Type":"Pass","End":true}}},"End":true}}}`,

@@ -254,6 +254,9 @@ func (s *step) launch() error {
 		s.join()
 		return nil
 	}
+	if f.Aborting != nil {
+		return nil // failed: no more children start
+	}
 	n := 0
 	for f.Launched < f.Total && n < s.e.batch {
 		if f.Req.MaxConcurrency > 0 && f.running() >= f.Req.MaxConcurrency {
@@ -352,9 +355,92 @@ func (e *Engine) pendingStarts(exec, thread string, cp *checkpoint) []queue.Mess
 			continue
 		}
 		m, _ := e.startMessage(exec, thread, f, i, cp.Time, false)
+		if f.Aborting != nil {
+			m = abortMessage(exec, thread, f, i, cp.Time)
+		}
 		out = append(out, queue.Message{Body: m.encode()})
 	}
 	return out
+}
+
+// abortMessage is the message that aborts child i of fork f of parent.
+func abortMessage(exec, parent string, f *fork, i int, at int64) *message {
+	return &message{Kind: kindAbort, Exec: exec, Thread: childID(parent, f.Gen, i), Seq: store.NoSeq, Parent: parent,
+		Index: i, Gen: f.Gen, At: at}
+}
+
+// abortChildren starts aborting the children of the thread's fork that
+// still run (the others are done): the join, or the thread's own abort,
+// waits until each has recorded its abort and reported to it.
+func (s *step) abortChildren() {
+	f := s.cp.Fork
+	if f.Aborting == nil {
+		f.Aborting = append([]uint64(nil), f.Done...)
+	}
+	for i := 0; i < f.Launched; i++ {
+		if !f.done(i) {
+			s.send(abortMessage(s.msg.Exec, s.msg.Thread, f, i, s.now.UnixNano()), 0)
+		}
+	}
+}
+
+// abortThread handles a kindAbort message: the thread's parent failed
+// beyond its tolerance while the thread ran. The thread aborts its own
+// running children first, then records the events interp.Abort gives
+// (TaskStateAborted, WaitStateAborted, MapIterationAborted...) in one
+// step fenced like the others, and tells its parent. A thread that never
+// started is created stopped, so that its first message finds it so.
+func (e *Engine) abortThread(ctx context.Context, m *interp.Machine, x *execInfo, msg *message, redelivered bool) (string, error) {
+	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: msg.Exec, ThreadID: msg.Thread})
+	var cp *checkpoint
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Its first message has not come yet.
+		if cp, err = e.childFromParent(ctx, msg); err != nil || cp == nil {
+			return "gone", err
+		}
+		th = &store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: store.NoSeq}
+	case err != nil:
+		return "", fmt.Errorf("loading thread %q of %s: %w", msg.Thread, msg.Exec, err)
+	default:
+		if cp, err = decodeCheckpoint(th.Data); err != nil {
+			return "", err
+		}
+		if err := e.loadBase(ctx, msg.Exec, cp); err != nil {
+			return "", err
+		}
+	}
+	if cp.Stopped || cp.Aborted || cp.Thread.Status != interp.Running {
+		// Done already (aborted, or ended and reported on its own).
+		if redelivered && (cp.Stopped || cp.Aborted) {
+			if err := e.resend(ctx, msg.Exec, msg.Thread, th, cp); err != nil {
+				return "", err
+			}
+			return "resent", nil
+		}
+		return "duplicate", nil
+	}
+	s := &step{e: e, m: m, ex: x.xd.Exec, rec: x.rec, parent: x.xd.Parent, msg: msg, th: th, cp: cp, now: e.stepTime(cp, msg)}
+	cp.Aborted = true
+	if f := cp.Fork; f != nil && cp.Thread.Phase == interp.PhaseChildren && f.NDone < f.Launched {
+		s.abortChildren()
+	} else if err := s.finishAbort(); err != nil {
+		return "", err
+	}
+	return s.commit(ctx, false)
+}
+
+// finishAbort records the abort of a thread whose children (if any) have
+// recorded theirs, and tells its parent.
+func (s *step) finishAbort() error {
+	if err := interp.Abort(s.m, &s.cp.Thread, s.env()); err != nil {
+		return err
+	}
+	s.cp.Stopped = true
+	s.cp.Fork, s.cp.Base = nil, ""
+	s.send(&message{Kind: kindChild, Exec: s.msg.Exec, Thread: s.cp.Parent, Index: s.cp.Index, Gen: s.cp.Gen,
+		Failed: true, Events: s.cp.Events, At: s.now.UnixNano()}, 0)
+	return nil
 }
 
 // child handles the end of one child in its parent.
@@ -365,12 +451,34 @@ func (s *step) child() (string, error) {
 	}
 	f.setDone(s.msg.Index)
 	f.NDone++
+	f.ChildEvents += s.msg.Events
+	if f.Aborting != nil {
+		// A child aborted (or ended meanwhile): the last one ends the
+		// fork, with the results of the children that ended before.
+		if f.NDone < f.Launched {
+			return "step", nil
+		}
+		if s.cp.Aborted {
+			return "step", s.finishAbort()
+		}
+		s.joined = true
+		return "step", nil
+	}
 	if s.msg.Failed {
 		f.NFailed++
 	}
-	f.ChildEvents += s.msg.Events
 	req := f.request()
-	if f.NDone == f.Total || (f.NFailed > 0 && req.Exceeded(f.NFailed, f.Total)) {
+	if f.NDone == f.Total {
+		s.joined = true
+		return "step", nil
+	}
+	if f.NFailed > 0 && req.Exceeded(f.NFailed, f.Total) {
+		if f.NDone < f.Launched {
+			// Siblings still run: they record their aborts before the
+			// join (as interp.Run records them before ...StateFailed).
+			s.abortChildren()
+			return "step", nil
+		}
 		s.joined = true
 		return "step", nil
 	}
@@ -416,7 +524,7 @@ func (s *step) joinResults(ctx context.Context) error {
 		})
 	}
 	for i := range f.Total {
-		if f.done(i) {
+		if f.ended(i) {
 			next <- i
 		}
 	}
@@ -425,11 +533,11 @@ func (s *step) joinResults(ctx context.Context) error {
 	if first != nil {
 		return first
 	}
-	if f.NDone < f.Total {
+	if f.NDone < f.Total || f.Aborting != nil {
 		// Stopped early on failures: pass on the children that ended.
 		var ended []interp.ChildResult
 		for i := range results {
-			if f.done(i) {
+			if f.ended(i) {
 				ended = append(ended, results[i])
 			}
 		}

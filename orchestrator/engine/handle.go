@@ -98,6 +98,9 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		xd := x.xd
 		return e.runExpressMessage(ctx, m, x.rec, &xd)
 	}
+	if msg.Kind == kindAbort {
+		return e.abortThread(ctx, m, x, msg, redelivered)
+	}
 	th, cp, carried, err := e.loadThread(ctx, m, msg, redelivered)
 	if err != nil || th == nil {
 		return "gone", err
@@ -106,6 +109,13 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		return "", err
 	}
 	if cp.Stopped {
+		if cp.Aborted && redelivered {
+			// The step that recorded the abort may have died before
+			// telling the parent.
+			if err := e.resend(ctx, msg.Exec, msg.Thread, th, cp); err != nil {
+				return "", err
+			}
+		}
 		return "stopped", nil
 	}
 	s := &step{e: e, m: m, ex: x.xd.Exec, rec: x.rec, parent: x.xd.Parent, msg: msg, th: th, cp: cp, now: e.stepTime(cp, msg),
