@@ -1,7 +1,11 @@
 // Package console serves the stepwise web console: a single page that
 // shows state machines, their executions and one execution's graph, state
 // details and event history, reading only the Step Functions API (AWS JSON
-// 1.0, POST / on the same origin).
+// 1.0, POST / on the same origin). Against a deployed stack, whose API
+// Gateway accepts only SigV4-signed requests (IAM authorization), the page
+// signs its calls itself (service execute-api) with credentials the user
+// enters in its Request signing dialog, kept in the tab's sessionStorage;
+// signing is off by default.
 //
 // The page is built from src/ with npm (see build.mjs) into dist/, which is
 // committed and embedded here, so go build needs no npm.

@@ -1,4 +1,6 @@
 // The Step Functions API (AWS JSON 1.0) on the console's own origin.
+import { sign } from './sigv4.js';
+import { signing, SERVICE } from './signing.js';
 
 export class APIError extends Error {
   constructor(type, message, status) {
@@ -8,22 +10,34 @@ export class APIError extends Error {
   }
 }
 
-// call posts one operation and returns the decoded reply.
+// call posts one operation and returns the decoded reply. With request
+// signing on (signing.js), the request carries a SigV4 signature for the
+// service execute-api over the host the browser sends (location.host).
 export async function call(operation, body = {}) {
-  const res = await fetch(new URL('/', location.href), {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-amz-json-1.0',
-      'X-Amz-Target': `AWSStepFunctions.${operation}`,
-    },
-    body: JSON.stringify(body),
-  });
+  const url = new URL('/', location.href);
+  const payload = JSON.stringify(body);
+  const headers = {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'X-Amz-Target': `AWSStepFunctions.${operation}`,
+  };
+  const s = signing();
+  if (s) {
+    const signed = await sign({ method: 'POST', url, headers, body: payload }, { region: s.region, service: SERVICE, credentials: s });
+    Object.assign(headers, signed.headers);
+  }
+  const res = await fetch(url, { method: 'POST', headers, body: payload });
   const text = await res.text();
   let data = {};
   try { data = text ? JSON.parse(text) : {}; } catch { data = { message: text }; }
   if (!res.ok) {
     const type = String(data.__type || data.code || `HTTP ${res.status}`).split('#').pop();
-    throw new APIError(type, data.message || data.Message || res.statusText, res.status);
+    let message = data.message || data.Message || res.statusText;
+    // API Gateway's IAM authorizer answers 403 without a __type.
+    if (res.status === 403 && !data.__type) {
+      message += s ? ' (check the region and credentials in Request signing)'
+        : ' (a deployed stack accepts only signed requests: turn on Request signing)';
+    }
+    throw new APIError(type, message, res.status);
   }
   return data;
 }

@@ -4,6 +4,7 @@
 import { call, allHistory, newEvents } from './api.js';
 import { derive, eventDetails, STATUSES } from './status.js';
 import { draw } from './graph.js';
+import { setupDialog } from './signing.js';
 import './style.css';
 
 const POLL_MS = 2000;
@@ -330,4 +331,5 @@ async function route() {
   }
 }
 window.addEventListener('hashchange', route);
+setupDialog(route);
 route();

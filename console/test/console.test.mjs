@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { start, createMachine, startExecution, waitDone, history, submit, repoRoot } from './serve.mjs';
 import { fanout, hold, router, retryCatch, large } from './machines.mjs';
+import { sign } from '../src/sigv4.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
@@ -61,15 +62,18 @@ async function open(hash) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const offsite = [];
   const apiCalls = [];
+  const apiRequests = [];
   page.on('request', (r) => {
     if (!r.url().startsWith(srv.base)) offsite.push(r.url());
     const target = r.headers()['x-amz-target'];
     if (target) apiCalls.push(target.replace('AWSStepFunctions.', ''));
+    if (target) apiRequests.push({ url: r.url(), method: r.method(), body: r.postData(), headers: r.allHeaders() });
   });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${srv.base}/console/${hash}`);
   page.apiCalls = apiCalls;
+  page.apiRequests = apiRequests;
   page.check = () => {
     assert.deepEqual(offsite, [], 'the page must not load anything from elsewhere');
     assert.deepEqual(errors, [], 'no script errors');
@@ -144,6 +148,104 @@ test('state machines list', async () => {
   }
   for (const r of rows) assert.match(r[2], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC$/);
   await shot(page, 'machines');
+  page.check();
+  await page.close();
+});
+
+// Request signing: off by default; turned on in its dialog (keyboard
+// only), every API call carries a SigV4 signature for execute-api that
+// `stepwise serve` ignores, so the page works as before. Each signature is
+// recomputed here from what the browser sent (host, headers, body).
+test('request signing: off by default, on in the dialog, every API call signed for execute-api', async () => {
+  const page = await open('');
+  await page.waitForSelector('#machines');
+  const unsigned = await Promise.all(page.apiRequests.map((r) => r.headers));
+  assert.ok(unsigned.length > 0);
+  for (const h of unsigned) {
+    assert.equal(h.authorization, undefined, 'no signature by default');
+    assert.equal(h['x-amz-date'], undefined);
+  }
+  assert.equal(await text(page, '#signing-open'), 'Request signing: off');
+
+  // Open the dialog from the keyboard; its fields are found by their labels.
+  await page.focus('#signing-open');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('dialog#signing[open]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'signing-on');
+  assert.equal(await page.evaluate(() => document.querySelector('dialog#signing').getAttribute('aria-labelledby')), 'signing-title');
+  await page.keyboard.press(' ');
+  assert.ok(await page.getByLabel('Sign requests (SigV4)').isChecked());
+  await page.getByLabel('Region').fill('eu-west-1');
+  await page.getByLabel('Access key ID').fill('not a key');
+  await page.getByLabel('Secret access key').fill('wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+  await page.getByLabel(/^Session token/).fill('FQoGZXIvYXdzEXAMPLEtoken/+=');
+  await page.focus('#signing-save');
+  await page.keyboard.press('Enter');
+  assert.match(await text(page, '#signing-error'), /^Access key ID: /, 'a bad key id is refused, naming the field');
+  assert.ok(await page.locator('dialog#signing[open]').count(), 'the dialog stays open');
+  await page.getByLabel('Access key ID').fill('AKIAIOSFODNN7EXAMPLE');
+  await shot(page, 'signing-dialog', false);
+  const before = page.apiRequests.length;
+  await page.focus('#signing-save');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.getElementById('signing').open);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'signing-open', 'focus returns to the button');
+  assert.equal(await text(page, '#signing-open'), 'Request signing: on (eu-west-1)');
+  assert.equal(await page.evaluate(() => document.getElementById('signing-secret').value), '', 'the secret is not left in the form');
+
+  // The page reloads its view, signed, and still works; so does an execution.
+  await page.waitForSelector('#machines');
+  await page.evaluate((h) => { location.hash = h; }, execHash(ex.fanout));
+  await page.waitForSelector('#history tbody tr');
+  assert.equal(await page.$eval('.exec-head h1', (e) => e.textContent.includes('map-caught')), true);
+  const signed = page.apiRequests.slice(before);
+  const ops = new Set();
+  const host = new URL(srv.base).host;
+  for (const r of signed) {
+    const h = await r.headers;
+    ops.add(h['x-amz-target']);
+    const m = /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/(\d{8})\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(h.authorization || '');
+    assert.ok(m, `well-formed Authorization: ${h.authorization}`);
+    assert.equal(m[2], 'content-type;host;x-amz-date;x-amz-security-token;x-amz-target');
+    assert.match(h['x-amz-date'], /^\d{8}T\d{6}Z$/);
+    assert.equal(m[1], h['x-amz-date'].slice(0, 8), 'the credential scope has the request date');
+    assert.equal(h['x-amz-security-token'], 'FQoGZXIvYXdzEXAMPLEtoken/+=');
+    assert.equal(h.host ?? host, host);
+    const d = h['x-amz-date'];
+    const now = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(9, 11)}:${d.slice(11, 13)}:${d.slice(13, 15)}Z`);
+    const again = await sign({ method: r.method, url: r.url, headers: { 'Content-Type': h['content-type'], 'X-Amz-Target': h['x-amz-target'] }, body: r.body },
+      { region: 'eu-west-1', service: 'execute-api', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'FQoGZXIvYXdzEXAMPLEtoken/+=' }, now });
+    assert.equal(m[3], again.signature, `the signature covers what was sent (${h['x-amz-target']})`);
+  }
+  for (const op of ['ListStateMachines', 'DescribeExecution', 'DescribeStateMachineForExecution', 'GetExecutionHistory']) {
+    assert.ok(ops.has(`AWSStepFunctions.${op}`), `${op} signed`);
+  }
+  // Session storage only.
+  const storage = await page.evaluate(() => ({ local: localStorage.length, session: JSON.parse(sessionStorage.getItem('stepwise.signing')) }));
+  assert.equal(storage.local, 0, 'nothing in localStorage');
+  assert.equal(storage.session.accessKeyId, 'AKIAIOSFODNN7EXAMPLE');
+
+  // Escape closes the dialog unchanged; Forget credentials turns signing off.
+  await page.focus('#signing-open');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('dialog#signing[open]');
+  assert.equal(await page.getByLabel('Access key ID').inputValue(), 'AKIAIOSFODNN7EXAMPLE');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.getElementById('signing').open);
+  assert.equal(await text(page, '#signing-open'), 'Request signing: on (eu-west-1)');
+  await page.focus('#signing-open');
+  await page.keyboard.press('Enter');
+  await page.focus('#signing-forget');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.getElementById('signing').open);
+  assert.equal(await text(page, '#signing-open'), 'Request signing: off');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('stepwise.signing')), null);
+  const after = page.apiRequests.length;
+  await page.waitForSelector('#history tbody tr');
+  await page.evaluate(() => { location.hash = '#/'; });
+  await page.waitForSelector('#machines');
+  for (const r of page.apiRequests.slice(after)) assert.equal((await r.headers).authorization, undefined, 'unsigned after Forget');
+  assert.ok(page.apiRequests.length > after);
   page.check();
   await page.close();
 });
