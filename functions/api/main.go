@@ -6,6 +6,7 @@
 //	                     this route with IAM authorization in the deployed app
 //	POST /contact        the contact form (see package contact): starts the
 //	GET  /contact/{id}   contact-form state machine, reads its result
+//	GET  /console/...    the console's page (static; its API calls are signed)
 //
 // Environment: TABLE_NAME (the stepwise table) and QUEUE_URL (the step
 // queue), as the worker; DEFINITION_SUBSTITUTIONS, a JSON object that
@@ -29,6 +30,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/stepwise-dev/stepwise/console"
 	"github.com/stepwise-dev/stepwise/functions/api/apigw"
 	"github.com/stepwise-dev/stepwise/functions/api/contact"
 	"github.com/stepwise-dev/stepwise/orchestrator/api"
@@ -116,6 +118,7 @@ func newHandler(eng *engine.Engine, cfg appConfig, log *slog.Logger) (http.Handl
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /{$}", sfnAPI)
+	mux.Handle(console.Prefix, console.Handler())
 	if cfg.ContactARN != "" {
 		c, err := contact.New(&contact.Config{Engine: eng, StandardARN: cfg.ContactARN, ExpressARN: cfg.ContactExpressARN,
 			Logger: log, RequestInfoFunc: requestInfo})
