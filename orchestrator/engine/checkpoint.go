@@ -76,8 +76,20 @@ func (m *message) tokenFenced() bool {
 }
 
 func (m *message) encode() []byte {
-	b, _ := json.Marshal(m)
-	return b
+	if m.CP == nil {
+		b, _ := json.Marshal(m)
+		return b
+	}
+	// The checkpoint is compact JSON already (checkpoint.encode): splice
+	// it in rather than have encoding/json validate and copy it again.
+	lean := *m
+	lean.CP = nil
+	b, _ := json.Marshal(&lean)
+	out := make([]byte, 0, len(b)+len(m.CP)+6)
+	out = append(out, b[:len(b)-1]...)
+	out = append(out, `,"cp":`...)
+	out = append(out, m.CP...)
+	return append(out, '}')
 }
 
 // encodeLean encodes m without its carried checkpoint, for an outbox.

@@ -164,9 +164,18 @@ type Engine struct {
 	statusTTL      time.Duration
 
 	mu       sync.Mutex
-	machines map[string]cachedMachine // "arn#revision" -> parsed machine
-	execs    map[string]*execInfo     // execution ARN -> record
-	bases    map[string]*baseData     // execution ARN + NUL + base thread -> base
+	machines map[machineKey]cachedMachine
+	execs    map[string]*execInfo // execution ARN -> record
+	bases    map[string]*baseData // execution ARN + NUL + base thread -> base
+	// cps holds the checkpoint each thread's last step committed in this
+	// process, decoded, for its next step (checkpointOf).
+	cps map[threadKey]cachedCheckpoint
+}
+
+// machineKey names a revision of a state machine.
+type machineKey struct {
+	arn      string
+	revision int64
 }
 
 // New returns an Engine.
@@ -175,9 +184,9 @@ func New(cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{store: cfg.Store, queue: cfg.Queue, tasks: cfg.Tasks, log: cfg.Logger, now: cfg.NowFunc,
-		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, fault: cfg.FaultFunc, machines: map[string]cachedMachine{},
+		rand: cfg.Rand, region: cfg.Region, acct: cfg.AccountID, batch: cfg.LaunchBatch, fault: cfg.FaultFunc, machines: map[machineKey]cachedMachine{},
 		clock: clock.OrReal(cfg.Clock), expressTimeout: cfg.ExpressTimeout, activityPoll: cfg.ActivityPollTimeout,
-		statusTTL: cfg.StatusTTL, execs: map[string]*execInfo{}, bases: map[string]*baseData{}}
+		statusTTL: cfg.StatusTTL, execs: map[string]*execInfo{}, bases: map[string]*baseData{}, cps: map[threadKey]cachedCheckpoint{}}
 	if e.statusTTL == 0 {
 		e.statusTTL = time.Second
 	}
@@ -216,7 +225,7 @@ type cachedMachine struct {
 // machine returns the parsed definition of a state machine revision,
 // cached for the life of the engine (a warm Lambda parses once).
 func (e *Engine) machine(ctx context.Context, arn string, revision int64) (*interp.Machine, *store.StateMachine, error) {
-	key := fmt.Sprintf("%s#%d", arn, revision)
+	key := machineKey{arn, revision}
 	e.mu.Lock()
 	c, ok := e.machines[key]
 	e.mu.Unlock()

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
@@ -211,10 +213,13 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 // the one it carries or its parent's spec. A nil thread (and nil error)
 // means the message has nothing to act on.
 func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, msg *message, redelivered bool) (*store.Thread, *checkpoint, bool, error) {
+	var early *checkpoint // decoded from msg.CP, not used
 	if msg.CP != nil && !redelivered && (msg.Kind == kindStep || msg.Kind == kindTimer) {
-		if cp, err := decodeCheckpoint(msg.CP); err == nil && sideEffectFree(m, cp, msg.Kind) {
+		cp, err := e.checkpointOf(msg.Exec, msg.Thread, msg.CP)
+		if err == nil && sideEffectFree(m, cp, msg.Kind) {
 			return &store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: msg.Seq, Data: msg.CP}, cp, true, nil
 		}
+		early = cp
 	}
 	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: msg.Exec, ThreadID: msg.Thread})
 	if errors.Is(err, store.ErrNotFound) {
@@ -236,9 +241,11 @@ func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, msg *message
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("loading thread %q of %s: %w", msg.Thread, msg.Exec, err)
 	}
-	cp, err := decodeCheckpoint(th.Data)
-	if err != nil {
-		return nil, nil, false, err
+	cp := early
+	if cp == nil || !bytes.Equal(th.Data, msg.CP) {
+		if cp, err = e.checkpointOf(msg.Exec, msg.Thread, th.Data); err != nil {
+			return nil, nil, false, err
+		}
 	}
 	if err := e.loadBase(ctx, msg.Exec, cp); err != nil {
 		return nil, nil, false, err
@@ -588,6 +595,9 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("committing step of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
 	}
+	if s.execUpdate == nil {
+		s.e.keepCheckpoint(s.msg.Exec, s.msg.Thread, data, s.cp)
+	}
 	for _, t := range s.activityTasks {
 		s.e.wakeActivity(t.ActivityARN)
 	}
@@ -621,14 +631,20 @@ func encodeOutbox(m queue.Message) []byte {
 	return b
 }
 
-// encodeOutboxAt encodes m, sent at now, for an outbox.
+// encodeOutboxAt encodes m, sent at now, for an outbox: an outboxEntry,
+// written by hand (m.Body is compact JSON: a message's encoding).
 func encodeOutboxAt(m queue.Message, now time.Time) []byte {
-	oe := outboxEntry{Body: m.Body, Delay: m.Delay}
+	b := make([]byte, 0, len(m.Body)+64)
+	b = append(b, `{"b":`...)
+	b = append(b, m.Body...)
 	if m.Delay > 0 {
-		oe.At = now.Add(m.Delay)
+		b = append(b, `,"d":`...)
+		b = strconv.AppendInt(b, int64(m.Delay), 10)
+		at, _ := now.Add(m.Delay).MarshalJSON()
+		b = append(b, `,"at":`...)
+		b = append(b, at...)
 	}
-	b, _ := json.Marshal(&oe)
-	return b
+	return append(b, '}')
 }
 
 // decodeOutbox returns the messages of an outbox, with what is left of

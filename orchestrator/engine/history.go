@@ -57,8 +57,9 @@ type storedEvent struct {
 // at now, into store writes; forked says the thread has forked.
 func eventWrites(thread string, seq int64, now time.Time, events []*interp.Event, forked bool) []store.EventWrite {
 	out := make([]store.EventWrite, 0, len(events))
+	at := now.UnixNano()
 	for i, ev := range events {
-		b, _ := json.Marshal(&storedEvent{At: now.UnixNano(), Event: ev, Forked: forked})
+		b := appendStoredEvent(make([]byte, 0, 256), at, ev, forked)
 		out = append(out, store.EventWrite{Key: store.StepEventKey(thread, seq, i), Data: b})
 	}
 	return out

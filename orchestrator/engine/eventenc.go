@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+)
+
+// appendStoredEvent appends the stored form of ev (a storedEvent: the
+// step's time, the event as interp.Event.MarshalJSON writes it, the forked
+// flag) to b. It writes the same JSON as encoding/json, keys sorted, without
+// going through maps and reflection; decodeStoredEvent reads either.
+func appendStoredEvent(b []byte, at int64, ev *interp.Event, forked bool) []byte {
+	b = append(b, `{"n":`...)
+	b = strconv.AppendInt(b, at, 10)
+	b = append(b, `,"e":`...)
+	b = appendEvent(b, ev)
+	if forked {
+		b = append(b, `,"f":true`...)
+	}
+	return append(b, '}')
+}
+
+// appendEvent appends ev's JSON with the keys in encoding/json's order.
+func appendEvent(b []byte, ev *interp.Event) []byte {
+	type field struct {
+		key string
+		put func([]byte) []byte
+	}
+	fields := [5]field{
+		{"id", func(b []byte) []byte { return strconv.AppendInt(b, ev.ID, 10) }},
+		{"previousEventId", func(b []byte) []byte { return strconv.AppendInt(b, ev.PreviousEventID, 10) }},
+		{"timestamp", func(b []byte) []byte { return appendFloat(b, float64(ev.Timestamp.UnixMilli())/1000) }},
+		{"type", func(b []byte) []byte { return appendString(b, ev.Type) }},
+	}
+	n := 4
+	if ev.DetailsKey != "" {
+		fields[4] = field{ev.DetailsKey, func(b []byte) []byte { return appendValue(b, ev.Details) }}
+		n = 5
+		// Keep the keys sorted, as encoding/json writes a map.
+		for i := 4; i > 0 && fields[i].key < fields[i-1].key; i-- {
+			fields[i], fields[i-1] = fields[i-1], fields[i]
+		}
+	}
+	b = append(b, '{')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, fields[i].key)
+		b = append(b, ':')
+		b = fields[i].put(b)
+	}
+	return append(b, '}')
+}
+
+// appendFloat writes f as encoding/json does.
+func appendFloat(b []byte, f float64) []byte {
+	abs := f
+	if abs < 0 {
+		abs = -abs
+	}
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		// Rare; let encoding/json format it.
+		out, _ := json.Marshal(f)
+		return append(b, out...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+// appendValue appends a JSON value of the kinds history details hold;
+// others go through encoding/json.
+func appendValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendString(b, x)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case json.Number:
+		if x == "" {
+			return append(b, '0')
+		}
+		return append(b, x...)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case map[string]any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendValue(b, x[k])
+		}
+		return append(b, '}')
+	case []any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendValue(b, e)
+		}
+		return append(b, ']')
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, out...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as encoding/json
+// escapes it (HTML characters too; invalid UTF-8 as U+FFFD).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

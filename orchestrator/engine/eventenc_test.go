@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+)
+
+// TestAppendStoredEvent checks that the event writer gives encoding/json's
+// bytes, which the reader (and older readers) decode.
+func TestAppendStoredEvent(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.UTC)
+	events := []*interp.Event{
+		{ID: 1, Timestamp: at, Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails",
+			Details: map[string]any{"input": `{"a":"<b>&\u2028\u0001"}`, "inputDetails": map[string]any{"truncated": false}, "roleArn": "arn:r"}},
+		{ID: 2, PreviousEventID: 0, Timestamp: at, Type: "PassStateEntered"},
+		{ID: 30, PreviousEventID: 29, Timestamp: time.Unix(0, 0), Type: "MapIterationStarted", DetailsKey: "mapIterationStartedEventDetails",
+			Details: map[string]any{"name": "M", "index": 3, "n": value.Int(7), "f": 1.5, "l": []any{"x", nil, true, json.Number("2.5")}, "z": nil}},
+		{ID: 4, PreviousEventID: 3, Timestamp: at, Type: "TaskFailed", DetailsKey: "aDetails", // sorts first
+			Details: map[string]any{"error": "E\xff\"\\\n\t\r", "cause": "日本語 é"}},
+		{ID: 5, PreviousEventID: 4, Timestamp: at, Type: "X", DetailsKey: "zDetails", Details: nil},
+	}
+	for _, ev := range events {
+		for _, forked := range []bool{false, true} {
+			want, err := json.Marshal(&storedEvent{At: at.UnixNano(), Event: ev, Forked: forked})
+			require.NoError(t, err)
+			got := appendStoredEvent(nil, at.UnixNano(), ev, forked)
+			require.Equal(t, string(want), string(got))
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "a", "<&>", "\u2028\u2029", "\xff\xfe", "\"\\\x00\x1f\x7f\b\f", "日本"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
