@@ -121,7 +121,7 @@ func (w *waitingThread) commitQuiet(ctx context.Context, e *Engine, events []*in
 	for _, ev := range events {
 		ev.Timestamp = now
 	}
-	writes := eventWrites(w.th.ThreadID, w.th.Seq+1, now, events, w.cp.ForkGens > 0)
+	writes := eventWrites(w.th.ThreadID, w.th.Seq+1, now, events, w.cp.ForkGens > 0, "")
 	data, err := w.cp.encode()
 	if err != nil {
 		return err
@@ -236,7 +236,7 @@ func (e *Engine) stop(ctx context.Context, arn, status, errName, cause, typ, det
 		p := &store.CommitParams{ExecutionARN: arn,
 			ExecutionUpdate: &store.ExecutionUpdate{Status: status, Error: errName, Cause: cause, StoppedAt: now}}
 		if cp == nil {
-			p.Events = eventWrites("~", 0, now, []*interp.Event{ev}, true)
+			p.Events = eventWrites("~", 0, now, []*interp.Event{ev}, true, "")
 		} else {
 			cp.Events++
 			ev.ID = cp.Events
@@ -246,7 +246,7 @@ func (e *Engine) stop(ctx context.Context, arn, status, errName, cause, typ, det
 				return nil, err
 			}
 			p.Threads = []store.ThreadWrite{{ThreadID: rootThread, ExpectSeq: th.Seq, Seq: th.Seq + 1, Data: data}}
-			p.Events = eventWrites(rootThread, th.Seq+1, now, []*interp.Event{ev}, cp.ForkGens > 0)
+			p.Events = eventWrites(rootThread, th.Seq+1, now, []*interp.Event{ev}, cp.ForkGens > 0, "")
 		}
 		err = e.store.Commit(ctx, p)
 		if errors.Is(err, store.ErrConflict) {

@@ -44,8 +44,10 @@ type message struct {
 	Error  string          `json:"er,omitempty"`
 	Cause  string          `json:"c,omitempty"`
 	Failed bool            `json:"f,omitempty"`
-	// kindChild: how many events the child recorded.
+	// kindChild: how many events the child recorded, and its last state
+	// event (its local id): a child launched in its place follows it.
 	Events int64 `json:"n,omitempty"`
+	Last   int64 `json:"le,omitempty"`
 	// kindChildExec: the child execution's ARN.
 	ChildExec string `json:"cx,omitempty"`
 	// CP, when set, is the thread's checkpoint at Seq, as its step item
@@ -140,6 +142,11 @@ type checkpoint struct {
 	// Aborted marks a child whose parent's fan-out failed while it ran:
 	// it records its abort once its own children have recorded theirs.
 	Aborted bool `json:"ab,omitempty"`
+	// PrevThread, on a child's first checkpoint, names the thread whose
+	// event (Thread.LastEventID, that thread's local id) the child's first
+	// event follows: its parent's ...StateStarted, or the last state event
+	// of the sibling it replaces in a Map's window.
+	PrevThread string `json:"pt,omitempty"`
 	// Base names the thread that holds this thread's interp.Thread and
 	// its fork's child specs while it waits for large fan-outs: its steps
 	// then store only the fork's bookkeeping (Thread is empty in them).

@@ -13,13 +13,17 @@ import (
 // step's time, the event as interp.Event.MarshalJSON writes it, the forked
 // flag) to b. It writes the same JSON as encoding/json, keys sorted, without
 // going through maps and reflection; decodeStoredEvent reads either.
-func appendStoredEvent(b []byte, at int64, ev *interp.Event, forked bool) []byte {
+func appendStoredEvent(b []byte, at int64, ev *interp.Event, forked bool, prevThread string) []byte {
 	b = append(b, `{"n":`...)
 	b = strconv.AppendInt(b, at, 10)
 	b = append(b, `,"e":`...)
 	b = appendEvent(b, ev)
 	if forked {
 		b = append(b, `,"f":true`...)
+	}
+	if prevThread != "" {
+		b = append(b, `,"pt":`...)
+		b = appendString(b, prevThread)
 	}
 	return append(b, '}')
 }

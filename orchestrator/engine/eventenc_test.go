@@ -27,10 +27,12 @@ func TestAppendStoredEvent(t *testing.T) {
 	}
 	for _, ev := range events {
 		for _, forked := range []bool{false, true} {
-			want, err := json.Marshal(&storedEvent{At: at.UnixNano(), Event: ev, Forked: forked})
-			require.NoError(t, err)
-			got := appendStoredEvent(nil, at.UnixNano(), ev, forked)
-			require.Equal(t, string(want), string(got))
+			for _, pt := range []string{"", "root/1.2"} {
+				want, err := json.Marshal(&storedEvent{At: at.UnixNano(), Event: ev, Forked: forked, PrevThread: pt})
+				require.NoError(t, err)
+				got := appendStoredEvent(nil, at.UnixNano(), ev, forked, pt)
+				require.Equal(t, string(want), string(got))
+			}
 		}
 	}
 }

@@ -266,6 +266,20 @@ func (s *step) launch() error {
 		if err != nil {
 			return err
 		}
+		if m.CP != nil {
+			// The child's first event follows the fork's start, or the last
+			// state event of the child whose end launches it.
+			prevThread, prev := s.msg.Thread, s.cp.Thread.LastEventID
+			if s.msg.Kind == kindChild && s.msg.Last > 0 {
+				prevThread, prev = childID(s.msg.Thread, f.Gen, s.msg.Index), s.msg.Last
+			}
+			if cp, err := childCheckpoint(s.msg.Thread, f, f.Launched); err == nil {
+				cp.PrevThread, cp.Thread.LastEventID = prevThread, prev
+				if data, err := cp.encode(); err == nil && len(data) <= maxCarried {
+					m.CP = data
+				}
+			}
+		}
 		s.send(m, 0)
 		f.Launched++
 		n++
@@ -504,6 +518,7 @@ const joinConcurrency = 16
 func (s *step) joinResults(ctx context.Context) error {
 	f := s.cp.Fork
 	results := make([]interp.ChildResult, f.Total)
+	lasts := make([]int64, f.Total) // each child's last state event
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -513,12 +528,12 @@ func (s *step) joinResults(ctx context.Context) error {
 	for range min(joinConcurrency, f.Total) {
 		wg.Go(func() {
 			for i := range next {
-				r, err := s.e.childResult(ctx, s.msg.Exec, childID(s.msg.Thread, f.Gen, i))
+				r, last, err := s.e.childResult(ctx, s.msg.Exec, childID(s.msg.Thread, f.Gen, i))
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
 				}
-				results[i] = r
+				results[i], lasts[i] = r, last
 				mu.Unlock()
 			}
 		})
@@ -533,6 +548,15 @@ func (s *step) joinResults(ctx context.Context) error {
 	if first != nil {
 		return first
 	}
+	failed := -1
+	if f.NFailed > 0 && f.request().Exceeded(f.NFailed, f.Total) {
+		for i := range f.Total {
+			if f.ended(i) && results[i].Error != nil && lasts[i] > 0 {
+				failed = i
+				break
+			}
+		}
+	}
 	if f.NDone < f.Total || f.Aborting != nil {
 		// Stopped early on failures: pass on the children that ended.
 		var ended []interp.ChildResult
@@ -545,6 +569,15 @@ func (s *step) joinResults(ctx context.Context) error {
 	}
 	s.cp.Events += f.ChildEvents
 	s.cp.Thread.LastEventID = s.cp.Events
+	switch {
+	case failed >= 0:
+		// The failure follows the last state event of the failed child
+		// it reports (the first in order), as in interp.Run.
+		s.cp.PrevThread, s.cp.Thread.LastEventID = childID(s.msg.Thread, f.Gen, failed), lasts[failed]
+	case s.msg.Kind == kindChild && s.msg.Events > 0:
+		// The join follows the last event of the child that ended last.
+		s.cp.PrevThread, s.cp.Thread.LastEventID = childID(s.msg.Thread, f.Gen, s.msg.Index), s.msg.Events
+	}
 	s.cp.Fork = nil
 	s.cp.Base = ""
 	eff, err := interp.Step(s.m, &s.cp.Thread, interp.Input{Kind: interp.ChildrenDone, Children: results}, s.env())
@@ -555,17 +588,18 @@ func (s *step) joinResults(ctx context.Context) error {
 }
 
 // childResult reads how a child that ended ended: its last checkpoint.
-func (e *Engine) childResult(ctx context.Context, exec, thread string) (interp.ChildResult, error) {
+// It returns its last state event's local id too.
+func (e *Engine) childResult(ctx context.Context, exec, thread string) (interp.ChildResult, int64, error) {
 	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: exec, ThreadID: thread})
 	if err != nil {
-		return interp.ChildResult{}, fmt.Errorf("loading the result of thread %q: %w", thread, err)
+		return interp.ChildResult{}, 0, fmt.Errorf("loading the result of thread %q: %w", thread, err)
 	}
 	cp, err := decodeCheckpoint(th.Data)
 	if err != nil {
-		return interp.ChildResult{}, err
+		return interp.ChildResult{}, 0, err
 	}
 	if cp.Thread.Status == interp.Running {
-		return interp.ChildResult{}, fmt.Errorf("loading the result of thread %q: it has not ended", thread)
+		return interp.ChildResult{}, 0, fmt.Errorf("loading the result of thread %q: it has not ended", thread)
 	}
-	return interp.ChildResult{Output: cp.Thread.Output, Error: cp.Thread.Error}, nil
+	return interp.ChildResult{Output: cp.Thread.Output, Error: cp.Thread.Error}, cp.Thread.LastEventID, nil
 }

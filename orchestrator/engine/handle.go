@@ -531,7 +531,7 @@ func (s *step) done() {
 		return
 	}
 	s.send(&message{Kind: kindChild, Exec: s.msg.Exec, Thread: s.cp.Parent, Index: s.cp.Index, Gen: s.cp.Gen,
-		Failed: th.Status != interp.Succeeded, Events: s.cp.Events, At: s.now.UnixNano()}, 0)
+		Failed: th.Status != interp.Succeeded, Events: s.cp.Events, Last: th.LastEventID, At: s.now.UnixNano()}, 0)
 }
 
 // after turns the effect of a parent's join into messages.
@@ -555,7 +555,10 @@ func (s *step) after(eff interp.Effect) error {
 // a conflict asks for a fresh read and another try.
 func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	seq := s.th.Seq + 1
-	events := eventWrites(s.msg.Thread, seq, s.now, s.events, s.cp.ForkGens > 0)
+	events := eventWrites(s.msg.Thread, seq, s.now, s.events, s.cp.ForkGens > 0, s.cp.PrevThread)
+	if len(s.events) > 0 {
+		s.cp.PrevThread = "" // the events followed it
+	}
 	s.cp.OutboxSeq = 0 // this commit writes the outbox
 	s.cp.Time = s.now.UnixNano()
 	data, err := s.cp.encode()

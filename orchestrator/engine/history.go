@@ -21,11 +21,16 @@ import (
 // events in time order (ties: thread, Seq, index), numbered from 1. Each
 // event's previousEventId is the id of its thread's event that the
 // interpreter named (events are numbered per thread when they are
-// written), or the id just before it (a child thread's first event, the
-// first after a join, and the end of a stopped execution). The root's
-// ExecutionStarted and first state event have previousEventId 0, as on
-// AWS (executions started before this rule stored 1 for the latter, and
-// keep it). Events of threads
+// written), or an event of another thread that the step named
+// (storedEvent.PrevThread): a child's first event follows its parent's
+// ...StateStarted or, in a Map's window, the last state event of the
+// sibling it replaces; a parent's first event after its join follows the
+// last event of the child that ended last, or the last state event of the
+// failed child it reports, as in interp.Run. Otherwise (events stored
+// before these references, the end of a stopped execution) it is the id
+// just before the event's step. The root's ExecutionStarted and first
+// state event have previousEventId 0, as on AWS (executions started
+// before this rule stored 1 for the latter, and keep it). Events of threads
 // that outlived the execution's end (a branch still running when a
 // sibling's failure ended it, a step that read the execution as running
 // just before it was stopped) are not part of it.
@@ -46,6 +51,9 @@ type storedEvent struct {
 	// numbers skip the ones its children used, so they are the history's
 	// ids no more.
 	Forked bool `json:"f,omitempty"`
+	// PrevThread, on a child thread's first event, names the thread whose
+	// event Event.PreviousEventID is (a local id of that thread).
+	PrevThread string `json:"pt,omitempty"`
 
 	key    string // the store key
 	thread string
@@ -55,11 +63,19 @@ type storedEvent struct {
 
 // eventWrites turns the events of the step that writes thread at seq,
 // at now, into store writes; forked says the thread has forked.
-func eventWrites(thread string, seq int64, now time.Time, events []*interp.Event, forked bool) []store.EventWrite {
+func eventWrites(thread string, seq int64, now time.Time, events []*interp.Event, forked bool, prevThread string) []store.EventWrite {
 	out := make([]store.EventWrite, 0, len(events))
 	at := now.UnixNano()
 	for i, ev := range events {
-		b := appendStoredEvent(make([]byte, 0, 256), at, ev, forked)
+		pt := ""
+		if prevThread != "" && ev.PreviousEventID == events[0].PreviousEventID {
+			// The step's first events follow an event of prevThread (a
+			// child's first, a parent's failure after its join).
+			pt = prevThread
+		} else {
+			prevThread = ""
+		}
+		b := appendStoredEvent(make([]byte, 0, 256), at, ev, forked, pt)
 		out = append(out, store.EventWrite{Key: store.StepEventKey(thread, seq, i), Data: b})
 	}
 	return out
@@ -147,11 +163,22 @@ func (e *Engine) history(ctx context.Context, arn string) ([]numbered, error) {
 	}
 	global := make(map[local]int64, len(stored))
 	out := make([]numbered, len(stored))
+	stepFirst := int64(0) // id of the first event of the current step
 	for i, se := range stored {
 		id := int64(i + 1)
 		ev := *se.Event
-		prev := id - 1
-		if g, ok := global[local{se.thread, ev.PreviousEventID}]; ok && ev.PreviousEventID > 0 {
+		if i == 0 || se.index == 0 || stored[i-1].thread != se.thread || stored[i-1].seq != se.seq {
+			stepFirst = id
+		}
+		// An event that follows no event of its thread (a child's first
+		// without PrevThread, a parent's after its join) follows the one
+		// before its step: the last of the children that ended.
+		prev := stepFirst - 1
+		prevThread := se.thread
+		if se.PrevThread != "" {
+			prevThread = se.PrevThread
+		}
+		if g, ok := global[local{prevThread, ev.PreviousEventID}]; ok && ev.PreviousEventID > 0 {
 			prev = g
 		} else if se.thread == rootThread && ev.PreviousEventID == 0 {
 			prev = 0 // ExecutionStarted, and the first state's event

@@ -42,7 +42,7 @@ func idLines(evs []*interp.Event) []string {
 // fanOut are the workflows whose threads the engine and interp.Run
 // interleave differently (the engine's history is in the time order of
 // the steps, the harness's clock stands still); their events are compared
-// as counts of each type.
+// as counts of each type and of each (type, type it follows) pair.
 var fanOut = map[string]bool{"parallel": true, "map-then-parallel": true, "parallel-retried": true,
 	"parallel-fails": true, "map-window": true, "map-tolerated": true, "nested": true,
 	"parallel-aborts": true, "map-aborts": true}
@@ -79,6 +79,9 @@ func TestHistoryMatchesInProcessRun(t *testing.T) {
 			}
 			require.Equal(t, want, typeCounts(got), "%s: event types", name)
 			checkAbortsFirst(t, name, got)
+			if engineOnly[name] == nil {
+				require.Equal(t, prevTypeCounts(ref), prevTypeCounts(got), "%s: what each event type follows", name)
+			}
 			continue
 		}
 		if !assertLines(t, idLines(ref), idLines(got)) {
@@ -101,6 +104,19 @@ func checkAbortsFirst(t *testing.T, name string, evs []*interp.Event) {
 		}
 	}
 	require.Less(t, lastAbort, firstFailed, "%s: an abort after the fan-out failed:\n%s", name, strings.Join(idLines(evs), "\n"))
+}
+
+// prevTypeCounts counts the pairs (type, type of the event its
+// previousEventId names): what the links of a history are, whatever order
+// the threads' events interleave in.
+func prevTypeCounts(evs []*interp.Event) map[string]int {
+	byID := map[int64]string{0: "-"}
+	out := map[string]int{}
+	for _, ev := range evs {
+		byID[ev.ID] = ev.Type
+		out[ev.Type+" <- "+byID[ev.PreviousEventID]]++
+	}
+	return out
 }
 
 func typeCounts(evs []*interp.Event) map[string]int {

@@ -110,7 +110,7 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 	cp.Events = 1
 	startEv := &interp.Event{ID: 1, Timestamp: now, Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails",
 		Details: map[string]any{"input": in, "inputDetails": map[string]any{"truncated": false}, "roleArn": sm.RoleARN}}
-	events := eventWrites(rootThread, 0, now, []*interp.Event{startEv}, false)
+	events := eventWrites(rootThread, 0, now, []*interp.Event{startEv}, false, "")
 	msgs := firstMessages(arn, m, now, now)
 	outbox := [][]byte{encodeOutbox(msgs[0])}
 	cpData, err := cp.encode()
