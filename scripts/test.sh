@@ -13,7 +13,7 @@
 #   5. every benchmark once
 #   6. the conformance corpus in ../shared/conformance (skipped if absent)
 #
-# Knobs: TEST_TIMEOUT (go test -timeout, default 10m), FUZZ_BUDGET (default
+# Knobs: TEST_TIMEOUT (go test -timeout, default 15m), FUZZ_BUDGET (default
 # 120), CONFORMANCE_STRICT=1 to fail when a conformance case fails.
 set -euo pipefail
 
@@ -32,7 +32,7 @@ try() {
 }
 
 rie_version=v0.0.0-20261030222936-bef5c4ba774d
-test_timeout=${TEST_TIMEOUT:-10m}
+test_timeout=${TEST_TIMEOUT:-15m}
 fuzz_budget=${FUZZ_BUDGET:-120}
 started=$SECONDS
 
