@@ -44,7 +44,7 @@ const (
 
 // TestFaultInjectionAWS runs the fault-injection workflows on DynamoDB
 // Local and moto's SQS, through sqsqueue's Poller and the worker's
-// handler, while
+// handler (with its sends batched per batch of messages), while
 //   - the engine crashes at random points ("loaded", "invoked",
 //     "committed", "sent": engine.Config.FaultFunc); the handler reports
 //     the message as failed and SQS delivers it again when its 1 s
@@ -93,12 +93,14 @@ func TestFaultInjectionAWS(t *testing.T) {
 	t0 := time.Now()
 	pctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	handler := f.shuffle(sq.Handler(func(ctx context.Context, d *queue.Delivery) error {
+	// The worker's handler: the sends of a batch's steps go out together
+	// at its end (engine.BatchSends).
+	handler := f.shuffle(workerHandler(eng, sq, func(ctx context.Context, d *queue.Delivery, handle func() error) error {
 		f.count(&f.handled)
 		if d.ReceiveCount > 1 {
 			f.count(&f.redeliveries)
 		}
-		err := eng.HandleMessage(ctx, d.Body, d.ReceiveCount)
+		err := handle()
 		if err != nil && !strings.Contains(err.Error(), "injected crash") {
 			f.transient(err)
 		}
