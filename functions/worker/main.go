@@ -12,6 +12,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -51,9 +52,21 @@ func main() {
 		log.Error("the worker needs an SQS queue")
 		os.Exit(1)
 	}
-	lambda.Start(q.Handler(func(ctx context.Context, d *queue.Delivery) error {
+	h := q.Handler(func(ctx context.Context, d *queue.Delivery) error {
 		return rt.Engine.HandleMessage(ctx, d.Body, d.ReceiveCount)
-	}))
+	})
+	// The messages a batch's steps send are sent together at the end (one
+	// SendMessageBatch per ten instead of one request per message); if
+	// that fails the whole batch is retried, and the steps' outboxes make
+	// the repeat harmless.
+	lambda.Start(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		bctx, batch := rt.Engine.BatchSends(ctx)
+		resp, err := h(bctx, ev)
+		if err == nil {
+			err = batch.Flush(ctx)
+		}
+		return resp, err
+	})
 }
 
 // emulated says that the services are local emulators (the runtime
