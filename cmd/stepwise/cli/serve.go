@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -59,7 +60,7 @@ func Serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.StringVar(&cfg.DataDir, "data", ".stepwise", "folder of the embedded store and the local stand-ins (outbox/, tables)")
-	fs.IntVar(&cfg.Workers, "workers", 8, "messages handled at once")
+	fs.IntVar(&cfg.Workers, "workers", 16*runtime.GOMAXPROCS(0), "messages handled at once (worker goroutines)")
 	fs.BoolVar(&cfg.Verbose, "v", false, "log at DEBUG")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -134,21 +135,21 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server", "error", err)
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		p := poller.New(rt.Queue, func(ctx context.Context, d *queue.Delivery) error {
-			return rt.Engine.HandleMessage(ctx, d.Body, d.ReceiveCount)
-		}, &poller.Config{Concurrency: cfg.Workers, BatchSize: 10, Wait: time.Second, Logger: log,
-			RetryDelayFunc: func(*queue.Delivery, error) time.Duration { return time.Second }})
-		_ = p.Run(runCtx)
-	}()
+	})
+	// Each worker receives one message, handles it and acknowledges it,
+	// then takes the next: a slow task holds only its own worker, and the
+	// store's group commit shares an fsync between the workers' commits.
+	p := poller.New(rt.Queue, func(ctx context.Context, d *queue.Delivery) error {
+		return rt.Engine.HandleMessage(ctx, d.Body, d.ReceiveCount)
+	}, &poller.Config{Concurrency: 1, BatchSize: 1, Wait: time.Second, Logger: log,
+		RetryDelayFunc: func(*queue.Delivery, error) time.Duration { return time.Second }})
+	for range max(cfg.Workers, 1) {
+		wg.Go(func() { _ = p.Run(runCtx) })
+	}
 	resumed, err := deps.resume(ctx, rt)
 	if err != nil {
 		log.Error("resuming unfinished executions", "error", err)
