@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -18,6 +19,8 @@ import (
 // TestFaultInjectionDynamoDB runs the fault-injection workload with the
 // checkpoints in DynamoDB (DynamoDB Local in `make test`): the same
 // duplicates, reordering and crashes, the same zero mismatches.
+//
+// -stepwise.fault-dynamo-n sets the executions of each workflow (1).
 func TestFaultInjectionDynamoDB(t *testing.T) {
 	t.Parallel()
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" {
@@ -34,8 +37,9 @@ func TestFaultInjectionDynamoDB(t *testing.T) {
 	})
 	st := dynamostore.New(client, table)
 	h := newHarnessOn(t, st, 99, 0.2, 0.1, 0.5)
-	execs := runAll(t, h, 1)
+	execs := runAll(t, h, *faultDynamoN)
 	mism := checkResults(t, h, execs)
+	mism += checkEventCounts(t, h.eng, execs)
 	total := 0
 	for _, a := range execs {
 		total += len(a)
@@ -45,3 +49,5 @@ func TestFaultInjectionDynamoDB(t *testing.T) {
 		total, h.crashes, h.dups, mism, ops["TransactWriteItems"].Requests)
 	require.Zero(t, mism)
 }
+
+var faultDynamoN = flag.Int("stepwise.fault-dynamo-n", 1, "TestFaultInjectionDynamoDB: executions of each workflow")
