@@ -77,42 +77,34 @@ func (m *message) tokenFenced() bool {
 	return false
 }
 
+// encode returns m's body: see appendMessage.
 func (m *message) encode() []byte {
-	if m.CP == nil {
-		b, _ := json.Marshal(m)
-		return b
+	n := 128
+	if m.CP != nil {
+		n += len(m.CP) + 32
 	}
-	// The checkpoint is compact JSON already (checkpoint.encode): splice
-	// it in rather than have encoding/json validate and copy it again.
-	lean := *m
-	lean.CP = nil
-	b, _ := json.Marshal(&lean)
-	out := make([]byte, 0, len(b)+len(m.CP)+6)
-	out = append(out, b[:len(b)-1]...)
-	out = append(out, `,"cp":`...)
-	out = append(out, m.CP...)
-	return append(out, '}')
+	return appendMessage(make([]byte, 0, n), m)
 }
 
 // encodeLean encodes m without its carried checkpoint, for an outbox.
 func (m *message) encodeLean() []byte {
-	if m.CP == nil {
-		return m.encode()
-	}
-	lean := *m
-	lean.CP = nil
-	return lean.encode()
+	return appendLeanMessage(make([]byte, 0, 128), m)
 }
 
 func decodeMessage(b []byte) (*message, error) {
-	var m message
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("decoding message: %w", err)
+	m := new(message)
+	if !readMessage(b, m) {
+		// Not as the engine writes messages now (an older engine's
+		// message, or escaped strings): encoding/json reads it.
+		*m = message{}
+		if err := json.Unmarshal(b, m); err != nil {
+			return nil, fmt.Errorf("decoding message: %w", err)
+		}
 	}
 	if m.Exec == "" || m.Kind == "" {
 		return nil, fmt.Errorf("decoding message: missing execution or kind")
 	}
-	return &m, nil
+	return m, nil
 }
 
 // checkpoint is what the engine stores for a thread.
@@ -262,6 +254,15 @@ type checkpointWire struct {
 type checkpointFields checkpoint
 
 func (cp *checkpoint) encode() ([]byte, error) {
+	b, err := appendCheckpoint(make([]byte, 0, 512), cp)
+	if err == nil {
+		return b, nil
+	}
+	return cp.encodeJSON()
+}
+
+// encodeJSON is encode through encoding/json.
+func (cp *checkpoint) encodeJSON() ([]byte, error) {
 	w := checkpointWire{Thread: &cp.Thread, checkpointFields: (*checkpointFields)(cp)}
 	if cp.Base != "" {
 		// The thread and the fork's specs are in the base thread.

@@ -568,11 +568,16 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	outbox := make([][]byte, len(s.outbox))
 	msgs := make([]queue.Message, len(s.outbox))
 	for i, o := range s.outbox {
-		outbox[i] = encodeOutboxAt(queue.Message{Body: o.m.encodeLean(), Delay: o.delay}, s.now)
+		lean := o.m.encodeLean()
+		outbox[i] = encodeOutboxAt(queue.Message{Body: lean, Delay: o.delay}, s.now)
+		body := lean
 		if o.m.Thread == s.msg.Thread && o.m.Seq == seq && (o.m.Kind == kindStep || o.m.Kind == kindTimer) && len(data) <= maxCarried {
 			o.m.CP = data // the next step of this thread may skip reading it
 		}
-		msgs[i] = queue.Message{Body: o.m.encode(), Delay: o.delay}
+		if o.m.CP != nil {
+			body = appendCarried(append(make([]byte, 0, len(lean)+len(o.m.CP)+32), lean...), o.m.CP)
+		}
+		msgs[i] = queue.Message{Body: body, Delay: o.delay}
 	}
 	if s.base != nil {
 		if err := s.e.store.Commit(ctx, &store.CommitParams{ExecutionARN: s.msg.Exec, Threads: []store.ThreadWrite{*s.base}}); err != nil {
