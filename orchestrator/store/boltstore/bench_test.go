@@ -19,7 +19,9 @@ import (
 // checkpoint and a small outbox, plus two history events, durably
 // (fdatasync on) in a file in the test's temporary directory. Each
 // goroutine drives its own execution. It reports commits/s and the
-// fdatasyncs per commit (one per group commit, plus the checkpoints').
+// fdatasyncs per commit (one per group commit, plus the checkpoints'),
+// the log records per commit (one per group commit) and the CPU time of
+// the process per commit.
 func BenchmarkCommit(b *testing.B) {
 	for _, goroutines := range []int{1, 32} {
 		b.Run(fmt.Sprintf("Goroutines%d", goroutines), func(b *testing.B) {
@@ -40,6 +42,7 @@ func BenchmarkCommit(b *testing.B) {
 				}))
 			}
 			before := s.Stats()
+			cpuBefore := cpuTime()
 			var next atomic.Int64
 			b.ResetTimer()
 			var wg sync.WaitGroup
@@ -66,10 +69,13 @@ func BenchmarkCommit(b *testing.B) {
 			}
 			wg.Wait()
 			b.StopTimer()
+			cpu := cpuTime() - cpuBefore
 			after := s.Stats()
 			commits := after.Commits - before.Commits
 			b.ReportMetric(float64(commits)/b.Elapsed().Seconds(), "commits/s")
 			b.ReportMetric(float64(after.Syncs-before.Syncs)/float64(commits), "fsyncs/commit")
+			b.ReportMetric(float64(after.Transactions-before.Transactions)/float64(commits), "records/commit")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(commits), "cpu-µs/commit")
 		})
 	}
 }

@@ -20,8 +20,8 @@ var (
 // layer is frozen, a new log segment takes the next records, and a
 // goroutine writes the frozen layer into the file in one durable bbolt
 // transaction that also records the segment number; then it drops the
-// frozen layer and removes the segments it covered. Only the group commit
-// leader calls it.
+// frozen layer and removes the segments it covered. Only the syncer calls
+// it, between groups: every record of the segment is in the active layer.
 func (s *Store) maybeCheckpoint() error {
 	s.ckptMu.Lock()
 	if s.flushing {
@@ -73,6 +73,7 @@ func (s *Store) rotate() (*layer, uint64, error) {
 	s.frozen = frozen
 	s.active = newLayer()
 	s.activeSize = 0
+	s.gen++
 	s.mu.Unlock()
 	s.seg = next
 	if err := old.f.Close(); err != nil {

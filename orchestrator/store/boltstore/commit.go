@@ -13,6 +13,12 @@ import (
 // commits (see the package doc). The log records what commitApply wrote,
 // so a new CommitParams field needs a check and an apply here and nothing
 // for recovery.
+//
+// A commit that does not update its execution (every step but the last)
+// is prepared by its caller instead (prepareCommit): its keys, values and
+// log payload, and the values of its checked keys below the active layer.
+// The group commit then only checks its conditions and adds its writes,
+// serially.
 func (s *Store) Commit(ctx context.Context, params *store.CommitParams) error {
 	if err := params.Validate(); err != nil {
 		return err
@@ -20,12 +26,22 @@ func (s *Store) Commit(ctx context.Context, params *store.CommitParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.update(func(tx *txn) error {
-		if err := commitCheck(tx, params); err != nil {
-			return err
+	var err error
+	if params.ExecutionUpdate == nil {
+		var p *prepared
+		if p, err = prepareCommit(params); err == nil {
+			if err = s.readLower(p); err == nil {
+				err = s.enqueue(&groupCall{prep: p, done: make(chan error, 1)})
+			}
 		}
-		return commitApply(tx, params)
-	})
+	} else {
+		err = s.update(func(tx *txn) error {
+			if err := commitCheck(tx, params); err != nil {
+				return err
+			}
+			return commitApply(tx, params)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("committing to execution %s: %w", params.ExecutionARN, err)
 	}

@@ -20,22 +20,34 @@
 //   - Write transactions (Commit and the other writes) run against the
 //     layers in memory over the file: their conditions are checked there,
 //     so that the fencing of store.Commit is exactly as before. What a
-//     transaction wrote (keys and values, after its checks passed) becomes
-//     one log record: length, CRC-32C, entries.
-//   - Group commit: concurrent write transactions share one record and one
-//     fdatasync. While one group is being synced, new writes queue up; the
-//     next group runs them all, each one's conditions checked against the
-//     writes of those before it. One that fails writes nothing and gets
-//     its error; the others are unaffected. A lone writer never waits for
-//     a group to fill, and pays exactly one fdatasync a commit.
-//   - After the sync the writes join the active layer (a B-tree) and are
-//     visible; reads look at the active layer, the layer being
-//     checkpointed, then the file.
-//   - Checkpoint: when the active layer holds Options.CheckpointBytes, it
-//     is frozen, a new log segment starts, and a goroutine writes the
-//     frozen layer into the file in one bbolt transaction (with its two
-//     fdatasyncs) that also records the last segment it covers; then the
-//     covered segments are removed. Close checkpoints everything, so a
+//     transaction wrote (keys and values, after its checks passed) goes
+//     into a log record: length, CRC-32C, entries.
+//   - Group commit: a write joins the open group at once. Under the group
+//     commit's lock its caller checks its conditions against the writes
+//     of the open group, those of the group being synced (not durable
+//     yet, but they decide what later writes may do), the active and
+//     frozen layers and the file, and adds its writes to the group; one
+//     that fails writes nothing and gets its error, the others are
+//     unaffected. A Commit is prepared before that, outside the lock:
+//     keys, encoded values, its part of the record, and the values of
+//     its checked keys below the active layer.
+//   - A syncer goroutine takes the open group as soon as it is idle:
+//     one record, one fdatasync for the whole group, then its writes
+//     join the active layer (a B-tree) and its callers are answered, in
+//     order. Meanwhile the next group gathers and is checked, so the
+//     serial work is only the checks and the merge. A lone writer never
+//     waits for a group to fill, and pays exactly one fdatasync a
+//     commit. A failed write or fdatasync fails the store, and every
+//     caller not answered yet gets the error.
+//   - Reads look at the active layer, the layer being checkpointed, then
+//     the file: they see only durable writes.
+//   - Checkpoint: when the active layer holds Options.CheckpointBytes
+//     (checked by the syncer between groups, when every record of the
+//     segment is durable and in the active layer), it is frozen, a new
+//     log segment starts, and a goroutine writes the frozen layer into
+//     the file in one bbolt transaction (with its two fdatasyncs) that
+//     also records the last segment it covers; then the covered segments
+//     are removed. Close checkpoints everything, so a
 //     closed store is a plain bbolt file.
 //   - Open replays the segments that the last checkpoint does not cover,
 //     in order, into the file, and stops at the first incomplete or

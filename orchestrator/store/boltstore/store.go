@@ -95,17 +95,22 @@ type Store struct {
 	group groupCommitter
 
 	// mu guards active's contents and the active and frozen pointers:
-	// readers hold it shared for a whole read transaction; the group
-	// commit leader takes it to add a batch, a checkpoint to swap layers.
+	// readers and the checks of writes hold it shared for a whole
+	// transaction; the syncer takes it to add a group's writes, a
+	// checkpoint to swap layers.
 	mu         sync.RWMutex
 	active     *layer // writes since the last rotation, newest
 	activeSize int64
 	frozen     *layer // writes being checkpointed, or nil
+	// gen counts rotations: a key missing from the frozen layer and the
+	// file at one generation is missing from them until the next.
+	gen uint64
 
-	// The group commit leader's: the log segment being written and the
-	// record buffer.
+	// The syncer's: the log segment being written.
 	seg *segment
-	buf []byte
+	// logSync syncs a log segment after records are written (fdatasync;
+	// tests replace it).
+	logSync func(*os.File) error
 
 	ckptMu   sync.Mutex
 	ckptDone *sync.Cond
@@ -145,9 +150,9 @@ func Open(path string, opts *Options) (*Store, error) {
 	}
 	s.path = path
 	s.walDir = path + "-wal"
-	s.group.idle = sync.NewCond(&s.group.mu)
 	s.ckptDone = sync.NewCond(&s.ckptMu)
 	s.active = newLayer()
+	s.logSync = fdatasyncLog
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:        s.opts.Timeout,
 		NoSync:         s.opts.NoSync,
@@ -170,6 +175,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		s.cleanup()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
+	s.startSyncer()
 	return s, nil
 }
 
@@ -275,18 +281,9 @@ func (s *Store) cleanup() {
 // closes the file; a temporary store's files are removed. Calls after
 // Close fail with ErrClosed.
 func (s *Store) Close() error {
-	g := &s.group
-	g.mu.Lock()
-	if g.closed {
-		g.mu.Unlock()
+	if !s.closeGroups() {
 		return nil
 	}
-	g.closed = true
-	g.closedFlag.Store(true)
-	for g.running {
-		g.idle.Wait()
-	}
-	g.mu.Unlock()
 	s.waitFlush()
 	err := s.failure()
 	if err == nil && s.seg != nil {

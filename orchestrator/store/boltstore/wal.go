@@ -66,27 +66,38 @@ func listSegments(dir string) ([]uint64, error) {
 	return out, nil
 }
 
-// appendRecord appends one record of entries to buf.
-func appendRecord(buf []byte, entries []entry) []byte {
-	start := len(buf)
-	buf = append(buf, make([]byte, recordHeader)...)
+// appendEntries appends entries to buf as a record's payload: a
+// record's payload is the concatenation of those of its writes, and
+// replay applies them in order.
+func appendEntries(buf []byte, entries []entry) []byte {
 	for _, e := range entries {
-		if e.del {
-			buf = append(buf, 1)
-		} else {
-			buf = append(buf, 0)
-		}
-		buf = binary.AppendUvarint(buf, uint64(len(e.key)))
-		buf = append(buf, e.key...)
-		if !e.del {
-			buf = binary.AppendUvarint(buf, uint64(len(e.val)))
-			buf = append(buf, e.val...)
-		}
+		buf = appendEntry(buf, e)
 	}
-	payload := buf[start+recordHeader:]
-	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
-	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(payload, crcTable))
 	return buf
+}
+
+func appendEntry(buf []byte, e entry) []byte {
+	if e.del {
+		buf = append(buf, 1)
+	} else {
+		buf = append(buf, 0)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(e.key)))
+	buf = append(buf, e.key...)
+	if !e.del {
+		buf = binary.AppendUvarint(buf, uint64(len(e.val)))
+		buf = append(buf, e.val...)
+	}
+	return buf
+}
+
+// encodedSize is the size of e in a payload.
+func encodedSize(e entry) int {
+	n := 1 + binary.MaxVarintLen64 + len(e.key)
+	if !e.del {
+		n += binary.MaxVarintLen64 + len(e.val)
+	}
+	return n
 }
 
 var errCorruptRecord = errors.New("corrupt log record")
