@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -254,11 +255,18 @@ type checkpointWire struct {
 type checkpointFields checkpoint
 
 func (cp *checkpoint) encode() ([]byte, error) {
-	b, err := appendCheckpoint(make([]byte, 0, 512), cp)
-	if err == nil {
-		return b, nil
+	buf := wireBufs.Get().(*[]byte)
+	b, err := appendCheckpoint((*buf)[:0], cp)
+	if err != nil {
+		wireBufs.Put(buf)
+		return cp.encodeJSON() // what appendCheckpoint leaves to encoding/json
 	}
-	return cp.encodeJSON()
+	out := bytes.Clone(b)
+	if cap(b) <= maxWireBuf {
+		*buf = b[:0]
+	}
+	wireBufs.Put(buf)
+	return out, nil
 }
 
 // encodeJSON is encode through encoding/json.

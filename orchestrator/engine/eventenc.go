@@ -2,7 +2,7 @@ package engine
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -28,37 +28,47 @@ func appendStoredEvent(b []byte, at int64, ev *interp.Event, forked bool, prevTh
 	return append(b, '}')
 }
 
-// appendEvent appends ev's JSON with the keys in encoding/json's order.
+// appendEvent appends ev's JSON with the keys in encoding/json's order:
+// sorted, as encoding/json writes a map, with the details' key among them.
 func appendEvent(b []byte, ev *interp.Event) []byte {
-	type field struct {
-		key string
-		put func([]byte) []byte
-	}
-	fields := [5]field{
-		{"id", func(b []byte) []byte { return strconv.AppendInt(b, ev.ID, 10) }},
-		{"previousEventId", func(b []byte) []byte { return strconv.AppendInt(b, ev.PreviousEventID, 10) }},
-		{"timestamp", func(b []byte) []byte { return appendFloat(b, float64(ev.Timestamp.UnixMilli())/1000) }},
-		{"type", func(b []byte) []byte { return appendString(b, ev.Type) }},
-	}
-	n := 4
-	if ev.DetailsKey != "" {
-		fields[4] = field{ev.DetailsKey, func(b []byte) []byte { return appendValue(b, ev.Details) }}
-		n = 5
-		// Keep the keys sorted, as encoding/json writes a map.
-		for i := 4; i > 0 && fields[i].key < fields[i-1].key; i-- {
-			fields[i], fields[i-1] = fields[i-1], fields[i]
-		}
-	}
+	details := ev.DetailsKey != ""
 	b = append(b, '{')
-	for i := range n {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, fields[i].key)
-		b = append(b, ':')
-		b = fields[i].put(b)
+	if details && ev.DetailsKey < "id" {
+		b = appendDetails(b, ev)
+		b = append(b, ',')
+	}
+	b = append(b, `"id":`...)
+	b = strconv.AppendInt(b, ev.ID, 10)
+	if details && "id" <= ev.DetailsKey && ev.DetailsKey < "previousEventId" {
+		b = append(b, ',')
+		b = appendDetails(b, ev)
+	}
+	b = append(b, `,"previousEventId":`...)
+	b = strconv.AppendInt(b, ev.PreviousEventID, 10)
+	if details && "previousEventId" <= ev.DetailsKey && ev.DetailsKey < "timestamp" {
+		b = append(b, ',')
+		b = appendDetails(b, ev)
+	}
+	b = append(b, `,"timestamp":`...)
+	b = appendFloat(b, float64(ev.Timestamp.UnixMilli())/1000)
+	if details && "timestamp" <= ev.DetailsKey && ev.DetailsKey < "type" {
+		b = append(b, ',')
+		b = appendDetails(b, ev)
+	}
+	b = append(b, `,"type":`...)
+	b = appendString(b, ev.Type)
+	if details && "type" <= ev.DetailsKey {
+		b = append(b, ',')
+		b = appendDetails(b, ev)
 	}
 	return append(b, '}')
+}
+
+// appendDetails appends the details member of ev.
+func appendDetails(b []byte, ev *interp.Event) []byte {
+	b = appendString(b, ev.DetailsKey)
+	b = append(b, ':')
+	return appendValue(b, ev.Details)
 }
 
 // appendFloat writes f as encoding/json does.
@@ -98,11 +108,12 @@ func appendValue(b []byte, v any) []byte {
 		if x == nil {
 			return append(b, "null"...)
 		}
-		keys := make([]string, 0, len(x))
+		var buf [16]string
+		keys := buf[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {

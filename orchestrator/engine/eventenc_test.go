@@ -25,6 +25,11 @@ func TestAppendStoredEvent(t *testing.T) {
 			Details: map[string]any{"error": "E\xff\"\\\n\t\r", "cause": "日本語 é"}},
 		{ID: 5, PreviousEventID: 4, Timestamp: at, Type: "X", DetailsKey: "zDetails", Details: nil},
 	}
+	// A details key in every place among the others.
+	for _, k := range []string{"a", "i", "ie", "p", "q", "t", "tz", "ty", "u", "type0"} {
+		events = append(events, &interp.Event{ID: 6, PreviousEventID: 5, Timestamp: at, Type: "Y", DetailsKey: k,
+			Details: map[string]any{"k": k, "v": []any{}, "m": map[string]any{}}})
+	}
 	for _, ev := range events {
 		for _, forked := range []bool{false, true} {
 			for _, pt := range []string{"", "root/1.2"} {
@@ -46,5 +51,27 @@ func FuzzAppendString(f *testing.F) {
 		if got := appendString(nil, s); string(got) != string(want) {
 			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
 		}
+	})
+}
+
+// FuzzAppendStoredEvent checks the event writer against encoding/json on
+// arbitrary details keys, types, times and values.
+func FuzzAppendStoredEvent(f *testing.F) {
+	f.Add("PassStateEnteredEventDetails", "PassStateEntered", int64(1764244800123456789), `{"input":"{\"n\":1}","name":"S0"}`, true, "root/1.2")
+	f.Add("a", "<&>", int64(-1), `[1,2.5,null,"\u2028"]`, false, "")
+	f.Add("typez", "\xff", int64(0), `{"z":{"y":[{}]},"a":true}`, false, "p")
+	f.Fuzz(func(t *testing.T, key, typ string, at int64, details string, forked bool, pt string) {
+		v, err := value.Decode([]byte(details))
+		if err != nil {
+			return
+		}
+		if key == "id" || key == "previousEventId" || key == "timestamp" || key == "type" {
+			return // a map has each key once; the writer never sees these
+		}
+		ev := &interp.Event{ID: at, PreviousEventID: -at, Timestamp: time.Unix(0, at), Type: typ, DetailsKey: key,
+			Details: map[string]any{"v": v, key: v, typ: []any{v}}}
+		want, err := json.Marshal(&storedEvent{At: at, Event: ev, Forked: forked, PrevThread: pt})
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(appendStoredEvent(nil, at, ev, forked, pt)))
 	})
 }

@@ -568,14 +568,15 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	outbox := make([][]byte, len(s.outbox))
 	msgs := make([]queue.Message, len(s.outbox))
 	for i, o := range s.outbox {
-		lean := o.m.encodeLean()
-		outbox[i] = encodeOutboxAt(queue.Message{Body: lean, Delay: o.delay}, s.now)
-		body := lean
 		if o.m.Thread == s.msg.Thread && o.m.Seq == seq && (o.m.Kind == kindStep || o.m.Kind == kindTimer) && len(data) <= maxCarried {
 			o.m.CP = data // the next step of this thread may skip reading it
 		}
+		// The outbox keeps the message without its checkpoint (a copy);
+		// the message sent carries it.
+		body := appendLeanMessage(make([]byte, 0, 160+len(o.m.CP)), o.m)
+		outbox[i] = encodeOutboxAt(queue.Message{Body: body, Delay: o.delay}, s.now)
 		if o.m.CP != nil {
-			body = appendCarried(append(make([]byte, 0, len(lean)+len(o.m.CP)+32), lean...), o.m.CP)
+			body = appendCarried(body, o.m.CP)
 		}
 		msgs[i] = queue.Message{Body: body, Delay: o.delay}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +26,13 @@ import (
 // (appendCheckpoint), since stores keep it; anything unusual in it (a
 // value of a type JSON values are not made of, a time outside RFC 3339)
 // goes through encoding/json instead.
+
+// wireBufs are scratch buffers to encode into (*[]byte): what is kept is
+// then allocated at its size.
+var wireBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxWireBuf bounds the scratch buffers kept in wireBufs.
+const maxWireBuf = 64 * 1024
 
 // appendMessage appends m's encoding: its lean JSON, and its checkpoint
 // when it carries one.
@@ -126,17 +134,23 @@ func readMessage(b []byte, m *message) bool {
 	}
 	carried := int64(-1) // "cl": the length of the carried checkpoint
 	for {
-		key, ok := r.plainString()
+		key, ok := r.plainBytes()
 		if !ok || !r.byte(':') {
 			return false
 		}
-		switch key {
+		switch string(key) {
 		case "k":
-			m.Kind, ok = r.plainString()
+			var k []byte
+			k, ok = r.plainBytes()
+			m.Kind = internKind(k)
 		case "e":
 			m.Exec, ok = r.plainString()
 		case "t":
-			m.Thread, ok = r.plainString()
+			var t []byte
+			t, ok = r.plainBytes()
+			if m.Thread = rootThread; string(t) != rootThread {
+				m.Thread = string(t)
+			}
 		case "s":
 			m.Seq, ok = r.int(64)
 		case "i":
@@ -192,6 +206,24 @@ func readMessage(b []byte, m *message) bool {
 	}
 }
 
+// internKind returns the constant of a message kind, so that a decoded
+// message does not keep a copy of it.
+func internKind(k []byte) string {
+	switch string(k) {
+	case kindStep:
+		return kindStep
+	case kindTimer:
+		return kindTimer
+	case kindChild:
+		return kindChild
+	case kindLaunch:
+		return kindLaunch
+	case kindCallback:
+		return kindCallback
+	}
+	return string(k)
+}
+
 // wireReader reads the JSON the engine writes, strictly: no white space,
 // strings without escapes or non-ASCII bytes. Whatever it does not read,
 // encoding/json does.
@@ -220,23 +252,28 @@ func (r *wireReader) lit(s string) bool {
 
 // plainString reads a string of printable ASCII without escapes.
 func (r *wireReader) plainString() (string, bool) {
+	b, ok := r.plainBytes()
+	return string(b), ok
+}
+
+// plainBytes is plainString's bytes, in the body.
+func (r *wireReader) plainBytes() ([]byte, bool) {
 	if !r.byte('"') {
-		return "", false
+		return nil, false
 	}
 	start := r.i
 	for r.i < len(r.b) {
 		c := r.b[r.i]
 		if c == '"' {
-			s := string(r.b[start:r.i])
 			r.i++
-			return s, true
+			return r.b[start : r.i-1], true
 		}
 		if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
-			return "", false
+			return nil, false
 		}
 		r.i++
 	}
-	return "", false
+	return nil, false
 }
 
 // int reads an integer (JSON's grammar, no fraction or exponent) that

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+)
+
+// benchCheckpoint is a checkpoint as a Pass chain's step writes it.
+func benchCheckpoint() *checkpoint {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.UTC)
+	return &checkpoint{Thread: interp.Thread{ID: "root", Status: interp.Running, State: "S42", Started: true,
+		Input: map[string]any{"n": json.Number("1"), "name": "order-1234", "items": []any{"a", "b"}},
+		EnteredEventID: 84, EnteredTime: at, LastEventID: 85}, Events: 85, Time: at.UnixNano()}
+}
+
+// benchMessage is a Pass chain's next-step message, carrying the
+// checkpoint.
+func benchMessage(b *testing.B) *message {
+	cp, err := benchCheckpoint().encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &message{Kind: kindStep, Exec: "arn:aws:states:us-east-1:123456789012:execution:chain:e0-42", Thread: "root", Seq: 43, CP: cp}
+}
+
+func BenchmarkWireCheckpointEncode(b *testing.B) {
+	cp := benchCheckpoint()
+	b.Run("hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := cp.encode(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := cp.encodeJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkWireCheckpointDecode(b *testing.B) {
+	data, err := benchCheckpoint().encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeCheckpoint(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWireMessageEncode(b *testing.B) {
+	m := benchMessage(b)
+	b.Run("hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = m.encode()
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkWireMessageDecode(b *testing.B) {
+	m := benchMessage(b)
+	body := m.encode()
+	b.Run("hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decodeMessage(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	old, err := json.Marshal(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var m message
+			if err := json.Unmarshal(old, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
