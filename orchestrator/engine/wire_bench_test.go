@@ -12,7 +12,7 @@ import (
 func benchCheckpoint() *checkpoint {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.UTC)
 	return &checkpoint{Thread: interp.Thread{ID: "root", Status: interp.Running, State: "S42", Started: true,
-		Input: map[string]any{"n": json.Number("1"), "name": "order-1234", "items": []any{"a", "b"}},
+		Input:          map[string]any{"n": json.Number("1"), "name": "order-1234", "items": []any{"a", "b"}},
 		EnteredEventID: 84, EnteredTime: at, LastEventID: 85}, Events: 85, Time: at.UnixNano()}
 }
 
