@@ -27,8 +27,8 @@ import (
 // of the segment or whose checksum is wrong (a write torn by a crash),
 // which can only be at the end of the last segment. A header of zeros
 // (never written: records are not empty) is the end of the segment:
-// segments are allocated ahead in chunks of zeros (fallocate on Linux),
-// so that an fdatasync after an append need not update the file's size.
+// segments are written ahead in chunks of zeros, so that the fdatasync
+// after a record need not update the file's size or extents.
 
 var logMagic = []byte("stepwise boltstore log 1\n")
 
@@ -169,27 +169,35 @@ type segment struct {
 	n      uint64
 	f      *os.File
 	size   int64 // bytes written
-	alloc  int64 // bytes allocated ahead (0 with NoSync)
+	alloc  int64 // bytes written ahead as zeros (0 with NoSync)
 	noSync bool
 }
 
-// allocChunk is how far ahead a segment is allocated.
+// allocChunk is how far ahead a segment is written with zeros.
 const allocChunk = 4 << 20
 
-// createSegment creates segment n in dir, writes its header and makes
-// the new file durable (unless noSync), so that records synced into it
-// later survive a crash. syncs counts the fsync calls.
+// createSegment creates segment n in dir, writes its header (and unless
+// noSync the zeros of its first chunk) and makes the new file durable
+// (unless noSync), so that records synced into it later survive a crash.
+// syncs counts the fsync calls.
 func createSegment(dir string, n uint64, noSync bool, syncs func()) (*segment, error) {
 	path := filepath.Join(dir, segmentName(n))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("creating log segment: %w", err)
 	}
-	if _, err := f.Write(logMagic); err != nil {
+	head := logMagic
+	if !noSync {
+		head = make([]byte, allocChunk)
+		copy(head, logMagic)
+	}
+	if _, err := f.Write(head); err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("writing log segment header: %w", err)
 	}
+	seg := &segment{n: n, f: f, size: int64(len(logMagic)), noSync: noSync}
 	if !noSync {
+		seg.alloc = int64(len(head))
 		if err := fdatasync(f); err != nil {
 			_ = f.Close()
 			return nil, fmt.Errorf("syncing log segment: %w", err)
@@ -201,16 +209,23 @@ func createSegment(dir string, n uint64, noSync bool, syncs func()) (*segment, e
 		}
 		syncs()
 	}
-	return &segment{n: n, f: f, size: int64(len(logMagic)), noSync: noSync}, nil
+	return seg, nil
 }
 
-// write appends encoded records at the end of the segment.
+// write appends encoded records at the end of the segment. Past the
+// zeros written ahead, it first writes the next chunk of zeros: a record
+// then overwrites blocks already written, which changes none of the
+// file's metadata, so that its fdatasync writes the data and need not
+// commit the file system's journal (as it would for a growing file, or
+// for blocks allocated with fallocate, which are marked unwritten until
+// written). The fdatasync after the record syncs the zeros too.
 func (s *segment) write(b []byte) error {
 	if end := s.size + int64(len(b)); !s.noSync && end > s.alloc {
 		chunk := max(allocChunk, end-s.alloc)
-		if err := allocate(s.f, s.alloc, chunk); err == nil {
-			s.alloc += chunk
+		if _, err := s.f.WriteAt(make([]byte, chunk), s.alloc); err != nil {
+			return err
 		}
+		s.alloc += chunk
 	}
 	if _, err := s.f.WriteAt(b, s.size); err != nil {
 		return err
