@@ -50,7 +50,7 @@ func appendEvent(b []byte, ev *interp.Event) []byte {
 		b = appendDetails(b, ev)
 	}
 	b = append(b, `,"timestamp":`...)
-	b = appendFloat(b, float64(ev.Timestamp.UnixMilli())/1000)
+	b = appendMillis(b, ev.Timestamp.UnixMilli())
 	if details && "timestamp" <= ev.DetailsKey && ev.DetailsKey < "type" {
 		b = append(b, ',')
 		b = appendDetails(b, ev)
@@ -69,6 +69,28 @@ func appendDetails(b []byte, ev *interp.Event) []byte {
 	b = appendString(b, ev.DetailsKey)
 	b = append(b, ':')
 	return appendValue(b, ev.Details)
+}
+
+// appendMillis writes ms/1000, in seconds, as encoding/json writes the
+// float64 float64(ms)/1000: for times after 1970 and before the year
+// 33658, that is the decimal sec.mmm without trailing zeros, since it is
+// the shortest decimal that rounds to that float (floats there are closer
+// together than a millisecond).
+func appendMillis(b []byte, ms int64) []byte {
+	if ms <= 0 || ms >= 1e15 {
+		return appendFloat(b, float64(ms)/1000)
+	}
+	b = strconv.AppendInt(b, ms/1000, 10)
+	frac := ms % 1000
+	if frac == 0 {
+		return b
+	}
+	d := [4]byte{'.', byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 4
+	for d[n-1] == '0' {
+		n--
+	}
+	return append(b, d[:n]...)
 }
 
 // appendFloat writes f as encoding/json does.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -73,5 +74,41 @@ func FuzzAppendStoredEvent(f *testing.F) {
 		want, err := json.Marshal(&storedEvent{At: at, Event: ev, Forked: forked, PrevThread: pt})
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(appendStoredEvent(nil, at, ev, forked, pt)))
+	})
+}
+
+// TestAppendMillis checks the timestamp writer against encoding/json on
+// times spread over its fast range and around its edges.
+func TestAppendMillis(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 200000 {
+		var ms int64
+		switch i % 4 {
+		case 0:
+			ms = r.Int64N(1e15)
+		case 1:
+			ms = 1e15 - 1 - r.Int64N(1e6)
+		case 2:
+			ms = r.Int64N(1e4)
+		default:
+			ms = 1764244800000 + r.Int64N(1e11)
+		}
+		want, err := json.Marshal(float64(ms) / 1000)
+		require.NoError(t, err)
+		if got := appendMillis(nil, ms); string(got) != string(want) {
+			t.Fatalf("appendMillis(%d) = %s, want %s", ms, got, want)
+		}
+	}
+}
+
+// FuzzAppendMillis checks the timestamp writer against encoding/json.
+func FuzzAppendMillis(f *testing.F) {
+	for _, ms := range []int64{0, 1, 10, 999, 1000, 1001, 1764244800123, 1764244800100, 999999999999999, 1e15, -1, -1500} {
+		f.Add(ms)
+	}
+	f.Fuzz(func(t *testing.T, ms int64) {
+		want, err := json.Marshal(float64(ms) / 1000)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(appendMillis(nil, ms)), "%d ms", ms)
 	})
 }
