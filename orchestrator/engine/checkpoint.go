@@ -291,6 +291,14 @@ func (cp *checkpoint) encodeJSON() ([]byte, error) {
 }
 
 func decodeCheckpoint(b []byte) (*checkpoint, error) {
+	if cp := new(checkpoint); readCheckpoint(b, cp) {
+		return cp, nil
+	}
+	return decodeCheckpointJSON(b)
+}
+
+// decodeCheckpointJSON is decodeCheckpoint through encoding/json.
+func decodeCheckpointJSON(b []byte) (*checkpoint, error) {
 	var cp checkpoint
 	w := checkpointWire{Thread: &cp.Thread, checkpointFields: (*checkpointFields)(&cp)}
 	if err := decodeJSON(b, &w); err != nil {

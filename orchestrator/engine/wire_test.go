@@ -65,6 +65,8 @@ func wireCheckpoints() []*checkpoint {
 			Wait: &taskWait{Token: "t", Heartbeat: 5, HeartbeatDue: at, Activity: "arn:a", ActivityKey: "k", Started: true, ChildExec: "arn:x"},
 			Fork: &fork{Gen: 2, Total: 3, Launched: 2, Done: []uint64{5}, NDone: 1, NFailed: 1, ChildEvents: 8, Aborting: []uint64{1},
 				Req: forkLimits{MaxConcurrency: 2, TolCount: 1, TolPct: 12.5, Map: true}}},
+		{Thread: full, Events: 12, Parent: "root", Index: 3, Gen: 2, ForkGens: 1, Time: at.UnixNano(), Stopped: true, Aborted: true,
+			PrevThread: "root", OutboxSeq: 4, Consumed: "tok0"},
 		{Thread: interp.Thread{ID: "root", Status: interp.Failed, Input: nil, Vars: map[string]any{}, TaskInput: map[string]any(nil),
 			ItemValue: []any(nil), Output: json.Number("")}, Wait: &taskWait{Token: ""}},
 		// With a base: no thread, no specs.
@@ -146,6 +148,12 @@ func FuzzWireCheckpoint(f *testing.F) {
 		}
 		require.NoError(t, gerr)
 		require.Equal(t, string(want), string(got))
+		// And it reads back as encoding/json reads it.
+		back, err := decodeCheckpointJSON(got)
+		require.NoError(t, err)
+		hand, err := decodeCheckpoint(got)
+		require.NoError(t, err)
+		require.Equal(t, back, hand)
 	})
 }
 
@@ -318,4 +326,73 @@ func plainASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// TestWireCheckpointDecode checks that the hand-written checkpoint reader
+// gives what encoding/json gives, and reads what it should.
+func TestWireCheckpointDecode(t *testing.T) {
+	for i, cp := range wireCheckpoints() {
+		data, err := cp.encode()
+		require.NoError(t, err)
+		want, err := decodeCheckpointJSON(data)
+		require.NoError(t, err)
+		got, err := decodeCheckpoint(data)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "checkpoint %d", i)
+		var hand checkpoint
+		byHand := readCheckpoint(data, &hand)
+		// Forks and task waits, and bad UTF-8 (checkpoint 2's error name),
+		// are left to encoding/json.
+		require.Equal(t, cp.Fork == nil && cp.Wait == nil, byHand, "checkpoint %d read by hand", i)
+	}
+	for _, c := range []struct {
+		data string
+		hand bool
+	}{
+		{`{}`, true},
+		{`{"th":{},"n":0}`, true},
+		{`{"th":{"id":"r\u00e9\n\"\\\/","input":{"a":[],"b":{},"c":[1,-2.5e+3,"\u2028",null,true,false]},"vars":{},"retries":[]},"n":1}`, true},
+		{`{"th":{"id":"\ud83d\ude00"}}`, false},
+		{`{"th":{"id":"a"} }`, false},
+		{`{"n":1,"n":2}`, false},
+		{`{"N":1}`, false},
+		{`{"n":1.5}`, false},
+		{`{"th":{"vars":null}}`, false},
+		{`{"th":{"enteredTime":"2026-01-02T03:04:05.5+01:00","due":"0001-01-01T00:00:00Z"}}`, true},
+		{`{"th":{"due":"2026-13-02T03:04:05Z"}}`, false},
+		{`{"th":{"error":{"Error":"E","Cause":""}}}`, true},
+		{`{"th":{"error":{"Cause":"","Error":"E"}}}`, false},
+		{`{"th":{"input":01}}`, false},
+		{`{"th":{"input":"\u00zz"}}`, false},
+		{`{"n":1}{"n":2}`, false},
+	} {
+		var hand checkpoint
+		require.Equal(t, c.hand, readCheckpoint([]byte(c.data), &hand), "%s", c.data)
+		want, werr := decodeCheckpointJSON([]byte(c.data))
+		got, gerr := decodeCheckpoint([]byte(c.data))
+		require.Equal(t, werr, gerr, "%s", c.data)
+		require.Equal(t, want, got, "%s", c.data)
+	}
+}
+
+// FuzzWireCheckpointDecode checks that a checkpoint the hand-written reader
+// reads is read the same by encoding/json.
+func FuzzWireCheckpointDecode(f *testing.F) {
+	for _, cp := range wireCheckpoints() {
+		data, err := cp.encode()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"th":{"id":"r\u00e9\n","input":{"a":[],"b":{},"c":[1,-2.5e+3,"\u2028",null,true,false]},"vars":{}},"n":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var hand checkpoint
+		if !readCheckpoint(data, &hand) {
+			return
+		}
+		want, err := decodeCheckpointJSON(data)
+		require.NoError(t, err, "%s", data)
+		require.Equal(t, want, &hand, "%s", data)
+	})
 }
