@@ -4,6 +4,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -160,4 +161,88 @@ func benchCPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkEmbeddedMap10k runs one Map over 10,000 items (one Pass state
+// each, no MaxConcurrency): every iteration's end is a step of the parent
+// thread, so this measures the join's hot spot. It reports the parent's
+// lost races (commits refused by the fence and retried) per iteration.
+func BenchmarkEmbeddedMap10k(b *testing.B) {
+	benchEmbeddedMap(b, 10000)
+}
+
+// conflictCounter counts the commits that the store refuses with
+// store.ErrConflict.
+type conflictCounter struct {
+	store.Store
+	conflicts atomic.Int64
+}
+
+func (c *conflictCounter) Commit(ctx context.Context, p *store.CommitParams) error {
+	err := c.Store.Commit(ctx, p)
+	if errors.Is(err, store.ErrConflict) {
+		c.conflicts.Add(1)
+	}
+	return err
+}
+
+func benchEmbeddedMap(b *testing.B, items int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	bst, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+	require.NoError(b, err)
+	defer bst.Close()
+	st := &conflictCounter{Store: bst}
+	q := memqueue.New(&memqueue.Config{VisibilityTimeout: time.Minute})
+	eng, err := engine.New(&engine.Config{Store: st, Queue: q, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(b, err)
+	smARN := "arn:aws:states:us-east-1:123456789012:stateMachine:map"
+	_, err = st.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: smARN, Name: "map",
+		Definition: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+		Type:       "STANDARD", RoleARN: "arn:aws:iam::123456789012:role/r"})
+	require.NoError(b, err)
+	input := "[" + strings.Repeat("1,", items-1) + "1]"
+
+	var wg sync.WaitGroup
+	for range benchEmbeddedWorkers() {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				ds, err := q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1, Wait: 100 * time.Millisecond})
+				if err != nil {
+					return
+				}
+				for _, d := range ds {
+					if eng.HandleMessage(ctx, d.Body, d.ReceiveCount) == nil {
+						_ = q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}})
+					}
+				}
+			}
+		})
+	}
+	defer wg.Wait()
+	defer cancel()
+
+	before := bst.Stats()
+	b.ResetTimer()
+	for i := range b.N {
+		ex, err := eng.Start(ctx, &engine.StartParams{StateMachineARN: smARN, Name: fmt.Sprintf("m%d", i), Input: input})
+		require.NoError(b, err)
+		for {
+			rec, err := st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: ex.ARN})
+			require.NoError(b, err)
+			if rec.Status != store.StatusRunning {
+				require.Equal(b, store.StatusSucceeded, rec.Status, "%s %s", rec.Error, rec.Cause)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	b.StopTimer()
+	after := bst.Stats()
+	n := float64(b.N * items)
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/map")
+	b.ReportMetric(n/b.Elapsed().Seconds(), "iterations/s")
+	b.ReportMetric(float64(after.Commits-before.Commits)/n, "commits/iteration")
+	b.ReportMetric(float64(st.conflicts.Load())/n, "conflicts/iteration")
+	b.ReportMetric(0, "ns/op")
 }

@@ -162,6 +162,7 @@ type Engine struct {
 	activityPoll   time.Duration
 	activities     activityWaiters
 	statusTTL      time.Duration
+	joins          joiner // child ends handled together (join.go)
 
 	mu       sync.Mutex
 	machines map[machineKey]cachedMachine

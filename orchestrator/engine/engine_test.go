@@ -90,6 +90,13 @@ var workflows = map[string]struct {
 		"ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},
 		"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","Next":"Y"},"Y":{"Type":"Pass","End":true}}},"End":true}}}`,
 		`{"items":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50]}`},
+	// A wide Map without MaxConcurrency: its iterations end at once, and
+	// their ends are handled in groups (join.go) when deliveries are
+	// concurrent; more than a launch batch (40) of iterations.
+	"map-wide": {`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+		"ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},
+		"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"End":true}}}`,
+		`{"items":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,81,82,83,84,85,86,87,88,89,90,91,92,93,94,95,96,97,98,99,100,101,102,103,104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120]}`},
 	"map-tolerated": {`{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,
 		"ItemProcessor":{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"OK"},
 		"F":{"Type":"Fail","Error":"Bad","Cause":"two"},"OK":{"Type":"Pass","End":true}}},"End":true}}}`, `[1,2,3]`},
@@ -179,7 +186,12 @@ type harness struct {
 	// fault knobs (probabilities)
 	dup, crash, reorder float64
 	crashes, dups       int
-	running             string // an execution still running, for the failure message
+	// concurrent: the deliveries of a received batch are handled at the
+	// same time, as serve's workers and the Lambda worker's batch do
+	// (child ends of one parent then join a group: join.go).
+	concurrent bool
+	mu         sync.Mutex // guards rng and crashes while concurrent
+	running    string     // an execution still running, for the failure message
 }
 
 func newHarness(t *testing.T, seed uint64, dup, crash, reorder float64) *harness {
@@ -196,6 +208,8 @@ func newHarnessOn(t *testing.T, st store.Store, seed uint64, dup, crash, reorder
 		tasks: &fakeTasks{tokens: map[string]bool{}}, rng: rand.New(rand.NewPCG(seed, seed+1)), dup: dup, crash: crash, reorder: reorder}
 	h.eng, err = engine.New(&engine.Config{Store: st, Queue: h.q, Tasks: h.tasks, NowFunc: clk.Now, Clock: clk, ActivityPollTimeout: -1,
 		FaultFunc: func(point string) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
 			if h.crash > 0 && h.rng.Float64() < h.crash {
 				h.crashes++
 				return errors.New("injected crash at " + point)
@@ -251,14 +265,29 @@ func (h *harness) pump(ctx context.Context, done func() bool) {
 				h.dups++
 				require.NoError(h.t, h.q.MessageSend(ctx, &queue.MessageSendParams{Messages: []queue.Message{{Body: d.Body}}}))
 			}
+		}
+		handle := func(d *queue.Delivery) error {
 			if err := h.eng.HandleMessage(ctx, d.Body, d.ReceiveCount); err != nil {
 				if !strings.Contains(err.Error(), "injected crash") {
-					require.NoError(h.t, err)
+					return err
 				}
-				continue // not acknowledged: comes back after the visibility timeout
+				return nil // not acknowledged: comes back after the visibility timeout
 			}
-			require.NoError(h.t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}}))
+			return h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}})
 		}
+		if !h.concurrent {
+			for _, d := range ds {
+				require.NoError(h.t, handle(d))
+			}
+			continue
+		}
+		errs := make([]error, len(ds))
+		var wg sync.WaitGroup
+		for i, d := range ds {
+			wg.Go(func() { errs[i] = handle(d) })
+		}
+		wg.Wait()
+		require.NoError(h.t, errors.Join(errs...))
 	}
 	h.t.Fatalf("executions did not finish, for instance %s", h.running)
 }
@@ -451,6 +480,31 @@ func TestFaultInjection(t *testing.T) {
 		total += len(a)
 	}
 	t.Logf("fault injection: workflows=%d executions=%d injected_crashes=%d duplicate_deliveries=%d mismatches=%d elapsed=%.1fs",
+		len(execs), total, h.crashes, h.dups, mism, elapsed.Seconds())
+	require.Zero(t, mism)
+}
+
+// TestFaultInjectionConcurrent is TestFaultInjection with the deliveries
+// of each batch handled at the same time: the ends of a fan-out's children
+// are then handled in groups (join.go), with crashes inside groups.
+func TestFaultInjectionConcurrent(t *testing.T) {
+	t.Parallel()
+	n := *faultN
+	if testing.Short() {
+		n = min(n, 3)
+	}
+	h := newHarness(t, 7, 0.3, 0.15, 0.5)
+	h.concurrent = true
+	t0 := time.Now()
+	execs := runAll(t, h, n)
+	elapsed := time.Since(t0)
+	mism := checkResults(t, h, execs)
+	mism += checkEventCounts(t, h.eng, execs)
+	total := 0
+	for _, a := range execs {
+		total += len(a)
+	}
+	t.Logf("fault injection, concurrent deliveries: workflows=%d executions=%d injected_crashes=%d duplicate_deliveries=%d mismatches=%d elapsed=%.1fs",
 		len(execs), total, h.crashes, h.dups, mism, elapsed.Seconds())
 	require.Zero(t, mism)
 }

@@ -246,6 +246,22 @@ func (e *Engine) loadBase(ctx context.Context, exec string, cp *checkpoint) erro
 // maxCachedBases bounds the engine's cache of base threads.
 const maxCachedBases = 256
 
+// inlineMapConcurrency is how many iterations of an inline Map run at once
+// at most (the Step Functions developer guide, "Inline mode"), as in
+// interp.Run.
+const inlineMapConcurrency = 40
+
+// window is how many of f's children may run at once; 0: all.
+func (f *fork) window() int {
+	if !f.Req.Map {
+		return 0
+	}
+	if mc := f.Req.MaxConcurrency; mc > 0 && mc < inlineMapConcurrency {
+		return mc
+	}
+	return inlineMapConcurrency
+}
+
 // launch starts the next children, within the concurrency window and the
 // step's batch, and asks for another launch if more may start now.
 func (s *step) launch() error {
@@ -257,9 +273,20 @@ func (s *step) launch() error {
 	if f.Aborting != nil {
 		return nil // failed: no more children start
 	}
+	// One step launches at most a batch, also when it handles the ends
+	// of several children (join.go).
 	n := 0
+	relaunch := false
+	for _, o := range s.outbox {
+		switch {
+		case o.m.Kind == kindStep && o.m.Seq == store.NoSeq:
+			n++
+		case o.m.Kind == kindLaunch:
+			relaunch = true
+		}
+	}
 	for f.Launched < f.Total && n < s.e.batch {
-		if f.Req.MaxConcurrency > 0 && f.running() >= f.Req.MaxConcurrency {
+		if w := f.window(); w > 0 && f.running() >= w {
 			break
 		}
 		m, err := s.e.startMessage(s.msg.Exec, s.msg.Thread, f, f.Launched, s.now.UnixNano(), true)
@@ -284,7 +311,7 @@ func (s *step) launch() error {
 		f.Launched++
 		n++
 	}
-	if f.Launched < f.Total && (f.Req.MaxConcurrency == 0 || f.running() < f.Req.MaxConcurrency) {
+	if w := f.window(); !relaunch && f.Launched < f.Total && (w == 0 || f.running() < w) {
 		s.send(&message{Kind: kindLaunch, Exec: s.msg.Exec, Thread: s.msg.Thread, Gen: f.Gen}, 0)
 	}
 	return nil
@@ -457,8 +484,36 @@ func (s *step) finishAbort() error {
 	return nil
 }
 
-// child handles the end of one child in its parent.
+// child handles the end of one child in its parent, or of several: the
+// message's group (join.go), one after the other, as if each were a step
+// of its own, in one commit.
 func (s *step) child() (string, error) {
+	group := s.e.joins.groupOf(s.msg)
+	if len(group) == 0 {
+		return s.childOne()
+	}
+	lead := s.msg
+	defer func() { s.msg = lead }()
+	res := "duplicate"
+	for _, m := range group {
+		s.msg = m
+		r, err := s.childOne()
+		if err != nil {
+			return "", err
+		}
+		if r != "duplicate" {
+			res = r
+		}
+		if s.joined || s.cp.Stopped {
+			// The fork is over: the others are duplicates.
+			break
+		}
+	}
+	return res, nil
+}
+
+// childOne handles the end of the child that s.msg announces.
+func (s *step) childOne() (string, error) {
 	f := s.cp.Fork
 	if f == nil || f.Gen != s.msg.Gen || s.cp.Thread.Phase != interp.PhaseChildren || s.msg.Index >= f.Total || f.done(s.msg.Index) {
 		return "duplicate", nil

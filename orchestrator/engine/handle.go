@@ -44,14 +44,10 @@ func (e *Engine) handle(ctx context.Context, body []byte, receiveCount int) (str
 		e.log.ErrorContext(ctx, "dropping unreadable message", "error", err)
 		return "bad", nil
 	}
-	for attempt := 0; ; attempt++ {
-		res, err := e.handleOnce(ctx, msg, receiveCount > 1)
-		if errors.Is(err, errRetry) && attempt < 20 {
-			msg.CP = nil // read the thread again
-			continue     // lost a race on a parent: read again and reapply
-		}
-		return res, err
+	if msg.Kind == kindChild && receiveCount <= 1 {
+		return e.handleChildEnd(ctx, msg) // with its siblings' (join.go)
 	}
+	return e.handleRetrying(ctx, msg, receiveCount > 1)
 }
 
 var (

@@ -45,7 +45,7 @@ func idLines(evs []*interp.Event) []string {
 // as counts of each type and of each (type, type it follows) pair.
 var fanOut = map[string]bool{"parallel": true, "map-then-parallel": true, "parallel-retried": true,
 	"parallel-fails": true, "map-window": true, "map-tolerated": true, "nested": true,
-	"parallel-aborts": true, "map-aborts": true}
+	"parallel-aborts": true, "map-aborts": true, "map-wide": true}
 
 // engineOnly are the events that the engine records and interp.Run cannot:
 // an activity worker's ActivityStarted, and the TaskSubmitted of a .sync
