@@ -44,6 +44,7 @@ var (
 	costFull   = flag.Bool("stepwise.cost-full", false, "TestCostPerTransitionAWS: run the full-size workloads of BENCHMARKS.md (about two minutes) instead of small ones")
 	costOut    = flag.String("stepwise.cost-out", "", "TestCostPerTransitionAWS: also write the cost tables to this file")
 	costWindow = flag.Duration("stepwise.cost-window", 0, "TestCostPerTransitionAWS: the event source mapping's MaximumBatchingWindowInSeconds, as the pollers emulate it")
+	costSteps  = flag.Int("stepwise.cost-steps", 0, "TestCostPerTransitionAWS: Pass states in each Parallel branch and Map iteration (default 5 and 3)")
 	costScale  = flag.Int("stepwise.cost-scale", 1, "TestCostPerTransitionAWS: run this many times the executions of each workload at once (fuller batches)")
 )
 
@@ -66,9 +67,13 @@ func costWorkloads() []costWorkload {
 		}
 		return fmt.Sprintf(`{"StartAt":"%s1","States":{%s}}`, prefix, b.String())
 	}
+	branchLen, iterLen := 5, 3
+	if *costSteps > 0 {
+		branchLen, iterLen = *costSteps, *costSteps
+	}
 	branches := make([]string, 3)
 	for i := range branches {
-		branches[i] = chain(fmt.Sprintf("B%d_", i), 5, `"End":true`)
+		branches[i] = chain(fmt.Sprintf("B%d_", i), branchLen, `"End":true`)
 	}
 	items := make([]string, 100)
 	for i := range items {
@@ -87,10 +92,10 @@ func costWorkloads() []costWorkload {
 	}
 	return []costWorkload{
 		{name: "pass-chain-50", def: chain("S", 50, `"End":true`), input: payload, executions: runs[0]},
-		{name: "parallel-3x5", def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[` + strings.Join(branches, ",") + `],"End":true}}}`,
+		{name: fmt.Sprintf("parallel-3x%d", branchLen), def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[` + strings.Join(branches, ",") + `],"End":true}}}`,
 			input: payload, executions: runs[1]},
-		{name: fmt.Sprintf("map-%dx3-mc10", nItems), def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":10,"ItemProcessor":` +
-			chain("I", 3, `"End":true`) + `,"End":true}}}`,
+		{name: fmt.Sprintf("map-%dx%d-mc10", nItems, iterLen), def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":10,"ItemProcessor":` +
+			chain("I", iterLen, `"End":true`) + `,"End":true}}}`,
 			input: `{"orderId":"o-1234567","items":[` + strings.Join(items, ",") + `]}`, executions: runs[2]},
 	}
 }

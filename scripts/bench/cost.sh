@@ -9,6 +9,7 @@
 #   scripts/bench/cost.sh          # COST_FULL=0 for the small workloads
 #   COST_SCALE=5 scripts/bench/cost.sh     # 5x the executions at once (fuller batches)
 #   COST_WINDOW=1s scripts/bench/cost.sh   # emulate MaximumBatchingWindowInSeconds
+#   COST_STEPS=20 scripts/bench/cost.sh    # 20 Pass states a Parallel branch and a Map iteration (5 and 3)
 #
 # It uses the servers named by AWS_ENDPOINT_URL_DYNAMODB and
 # AWS_ENDPOINT_URL_SQS when both are set; otherwise those of
@@ -44,7 +45,7 @@ echo "Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git dif
 echo "Servers: DynamoDB $AWS_ENDPOINT_URL_DYNAMODB, SQS $AWS_ENDPOINT_URL_SQS"
 echo
 if ! go test ./orchestrator/engine -run '^TestCostPerTransitionAWS$' -count=1 -v -timeout 40m \
-	-args $full -stepwise.cost-scale "${COST_SCALE:-1}" -stepwise.cost-window "${COST_WINDOW:-0s}" \
+	-args $full -stepwise.cost-scale "${COST_SCALE:-1}" -stepwise.cost-window "${COST_WINDOW:-0s}" -stepwise.cost-steps "${COST_STEPS:-0}" \
 	-stepwise.cost-out "$tmp/cost.md" >"$tmp/test.log" 2>&1; then
 	cat "$tmp/test.log"
 	exit 1
