@@ -52,9 +52,12 @@ func main() {
 		log.Error("the worker needs an SQS queue")
 		os.Exit(1)
 	}
-	h := q.Handler(func(ctx context.Context, d *queue.Delivery) error {
+	// The records of a batch are handled at the same time: the invocation
+	// lasts about as long as its slowest record, and the ends of one
+	// fan-out's children in the batch are one step of their parent.
+	h := q.ConcurrentHandler(func(ctx context.Context, d *queue.Delivery) error {
 		return rt.Engine.HandleMessage(ctx, d.Body, d.ReceiveCount)
-	})
+	}, batchConcurrency)
 	// The messages a batch's steps send are sent together at the end (one
 	// SendMessageBatch per ten instead of one request per message); if
 	// that fails the whole batch is retried, and the steps' outboxes make
@@ -68,6 +71,10 @@ func main() {
 		return resp, err
 	})
 }
+
+// batchConcurrency is how many records of a batch are handled at once:
+// all of them (the event source mapping's BatchSize is 10).
+const batchConcurrency = 10
 
 // emulated says that the services are local emulators (the runtime
 // interface emulator, DynamoDB Local), as under `sam local` or in the

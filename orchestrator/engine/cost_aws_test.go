@@ -226,17 +226,17 @@ func runCostWorkload(t *testing.T, env *awsEnv, w costWorkload) *costResult {
 }
 
 // workerHandler is the worker's Lambda handler: each record through
-// HandleMessage, the messages that the batch's steps send collected and
+// HandleMessage (the records of a batch at the same time), the messages that the batch's steps send collected and
 // sent together at the end (engine.BatchSends); a failed send keeps the
 // whole batch in the queue. deliver, when set, wraps HandleMessage.
 func workerHandler(eng *engine.Engine, q *sqsqueue.Queue, deliver func(ctx context.Context, d *queue.Delivery, handle func() error) error) sqsqueue.Handler {
-	h := q.Handler(func(ctx context.Context, d *queue.Delivery) error {
+	h := q.ConcurrentHandler(func(ctx context.Context, d *queue.Delivery) error {
 		handle := func() error { return eng.HandleMessage(ctx, d.Body, d.ReceiveCount) }
 		if deliver != nil {
 			return deliver(ctx, d, handle)
 		}
 		return handle()
-	})
+	}, 10) // as functions/worker: the records of a batch at once
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		bctx, batch := eng.BatchSends(ctx)
 		resp, err := h(bctx, ev)

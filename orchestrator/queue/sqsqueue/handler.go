@@ -3,6 +3,7 @@ package sqsqueue
 import (
 	"context"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -27,6 +28,15 @@ type DeliveryFunc func(ctx context.Context, d *queue.Delivery) error
 // fails, are returned in BatchItemFailures. The Delivery's ReceiptHandle is
 // the record's, usable with MessageRetry.
 func (q *Queue) Handler(fn DeliveryFunc) Handler {
+	return q.ConcurrentHandler(fn, 1)
+}
+
+// ConcurrentHandler is Handler with up to n due records handled at the
+// same time (n < 1 means 1): the invocation lasts about as long as its
+// slowest record instead of the sum of them. BatchItemFailures lists the
+// failed records in the batch's order.
+func (q *Queue) ConcurrentHandler(fn DeliveryFunc, n int) Handler {
+	n = max(n, 1)
 	return func(ctx context.Context, event events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
 		fail := func(id string) {
@@ -50,14 +60,29 @@ func (q *Queue) Handler(fn DeliveryFunc) Handler {
 				}
 			}
 		}
-		for _, w := range due {
+		failed := make([]bool, len(due))
+		sem := make(chan struct{}, n)
+		var wg sync.WaitGroup
+		for i, w := range due {
 			body, err := decodeBody(w.body, w.encoding)
 			if err != nil {
-				fail(w.messageID)
+				failed[i] = true
 				continue
 			}
 			d := &queue.Delivery{ID: w.id(), Body: body, ReceiptHandle: w.receipt, ReceiveCount: w.receiveCount}
-			if err := fn(ctx, d); err != nil {
+			if n == 1 {
+				failed[i] = fn(ctx, d) != nil
+				continue
+			}
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				failed[i] = fn(ctx, d) != nil
+			})
+		}
+		wg.Wait()
+		for i, w := range due {
+			if failed[i] {
 				fail(w.messageID)
 			}
 		}

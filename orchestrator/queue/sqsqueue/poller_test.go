@@ -3,6 +3,7 @@ package sqsqueue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +49,53 @@ func TestHandlerWithoutSQS(t *testing.T) {
 	require.Len(t, got, 3)
 	require.Equal(t, &queue.Delivery{ID: "m1", Body: []byte("plain"), ReceiptHandle: "r1", ReceiveCount: 3}, got[0])
 	require.Equal(t, &queue.Delivery{ID: "m0", Body: []byte{0, 1}, ReceiptHandle: "r2"}, got[1])
+}
+
+// TestConcurrentHandler checks that ConcurrentHandler runs the due records
+// at the same time (each waits until all have started), reports the
+// failed ones, and decodes each record as Handler does.
+func TestConcurrentHandler(t *testing.T) {
+	t.Parallel()
+	q := sqsqueue.New(nil, "http://127.0.0.1:1/000000000000/none")
+	const n = 4
+	var started sync.WaitGroup
+	started.Add(n)
+	var mu sync.Mutex
+	got := map[string]string{}
+	h := q.ConcurrentHandler(func(ctx context.Context, d *queue.Delivery) error {
+		started.Done()
+		started.Wait() // deadlocks unless all n run at once
+		mu.Lock()
+		got[d.ID] = string(d.Body)
+		mu.Unlock()
+		if strings.HasPrefix(string(d.Body), "fail") {
+			return errors.New("boom")
+		}
+		return nil
+	}, n)
+	recs := make([]events.SQSMessage, n)
+	for i := range recs {
+		body := fmt.Sprintf("ok%d", i)
+		if i%2 == 1 {
+			body = fmt.Sprintf("fail%d", i)
+		}
+		recs[i] = events.SQSMessage{MessageId: fmt.Sprintf("m%d", i), ReceiptHandle: fmt.Sprintf("r%d", i), Body: body}
+	}
+	done := make(chan struct{})
+	var resp events.SQSEventResponse
+	var err error
+	go func() {
+		defer close(done)
+		resp, err = h(context.Background(), events.SQSEvent{Records: recs})
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the records were not handled at the same time")
+	}
+	require.NoError(t, err)
+	require.Equal(t, []events.SQSBatchItemFailure{{ItemIdentifier: "m1"}, {ItemIdentifier: "m3"}}, resp.BatchItemFailures)
+	require.Equal(t, map[string]string{"m0": "ok0", "m1": "fail1", "m2": "ok2", "m3": "fail3"}, got)
 }
 
 type pollerBundle struct {
