@@ -1,5 +1,19 @@
 package boltstore
 
+import "os"
+
 // WaitCheckpoint waits for a running checkpoint to end (tests copy the
 // files between checkpoints).
 func (s *Store) WaitCheckpoint() { s.waitFlush() }
+
+// SetSyncDepth sets how many groups may be syncing at once in a store
+// opened with o.
+func SetSyncDepth(o *Options, n int) { o.syncDepth = n }
+
+// SetLogSync replaces the fdatasync of log records; call it before the
+// first write.
+func (s *Store) SetLogSync(f func(*os.File) error) {
+	s.group.mu.Lock()
+	s.logSync = f
+	s.group.mu.Unlock()
+}

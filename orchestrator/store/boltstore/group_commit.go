@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -29,29 +30,44 @@ type group struct {
 	writes *layer // nil until a call writes
 	record []byte // header, then the calls' payloads
 	size   int64  // the writes' entrySize
+	synced bool   // its record is synced (or the store failed)
 }
+
+// defaultSyncDepth is how many groups may be syncing at once. With more
+// than one, a group's record is written and its fdatasync starts while
+// the previous group's is in flight (the fdatasyncs of one file overlap
+// on Linux), but the groups are smaller: on the 2-core test machine two
+// doubled the fdatasyncs per commit and gained nothing (see
+// BenchmarkCommit), so one, and the tests run two as well.
+const defaultSyncDepth = 1
 
 // groupCommitter gathers writes into groups and syncs them, one log
 // record and one fdatasync a group.
 //
 // A write joins the open group at once: under mu, its caller checks its
-// conditions against the open group's writes, those of the group being
-// synced, then the active and frozen layers and the file, and adds its
-// writes to the open group. The syncer goroutine takes the open group as
-// soon as it is idle and the group has a call, writes its record,
-// fdatasyncs, publishes the writes into the active layer (readers see
-// only durable writes) and answers the calls, in order; meanwhile the
-// next group gathers and is checked. So the serial work is only the
-// checks and the merge; encoding is done by the callers before, and the
-// syncing overlaps the next group's checks.
+// conditions against the writes of the open group and of the groups
+// being synced, then the active and frozen layers and the file, and adds
+// its writes to the open group. A syncer goroutine takes the open group
+// as soon as one is free (Store.depth of them) and the group has a call,
+// writes its record and fdatasyncs; then the groups are published into
+// the active layer (readers see only durable writes) and their calls
+// answered, in log order. Meanwhile the next group gathers and is
+// checked. So the serial work is only the checks and the merge: encoding
+// is done by the callers before.
 type groupCommitter struct {
-	mu      sync.Mutex
-	work    *sync.Cond // signalled when the open group gets a call, or on close
-	open    *group     // the group gathering writes
-	syncing *layer     // writes of the group being synced, until published
-	spare   []byte     // a record buffer for the next group
-	closed  bool
-	stopped chan struct{} // closed when the syncer ends
+	mu   sync.Mutex
+	work *sync.Cond // broadcast on every change of the fields below
+	open *group     // the group gathering writes
+	// flight holds the groups taken by a syncer, in log order, until
+	// they are answered: their writes are not durable yet, but later
+	// writes are checked against them.
+	flight     []*group
+	writing    bool // a syncer is writing a record
+	publishing bool // a syncer is publishing the synced groups
+	rotating   bool // a checkpoint waits for the flight to land
+	spare      [][]byte
+	closed     bool
+	syncers    sync.WaitGroup
 
 	closedFlag atomic.Bool // closed, for readers
 }
@@ -87,7 +103,7 @@ func (s *Store) enqueue(c *groupCall) error {
 	gr := g.open
 	var wrote bool
 	wrote, c.err = s.check(gr, c)
-	if !wrote && gr.writes == nil && g.syncing == nil {
+	if !wrote && gr.writes == nil && len(g.flight) == 0 {
 		// Nothing to sync, and the checks saw only durable writes.
 		g.mu.Unlock()
 		return c.err
@@ -95,7 +111,7 @@ func (s *Store) enqueue(c *groupCall) error {
 	c.done = make(chan error, 1)
 	gr.calls = append(gr.calls, c)
 	if len(gr.calls) == 1 {
-		g.work.Signal()
+		g.work.Broadcast()
 	}
 	g.mu.Unlock()
 	return <-c.done
@@ -104,12 +120,15 @@ func (s *Store) enqueue(c *groupCall) error {
 // check runs c's checks (or fn) against the layers and adds its writes to
 // gr, and reports whether it wrote. The group commit's mu is held.
 func (s *Store) check(gr *group, c *groupCall) (bool, error) {
-	upper := make([]*layer, 0, 4)
+	fl := s.group.flight
+	upper := make([]*layer, 0, 2+len(fl))
 	if gr.writes != nil {
 		upper = append(upper, gr.writes)
 	}
-	if s.group.syncing != nil {
-		upper = append(upper, s.group.syncing)
+	for i := len(fl) - 1; i >= 0; i-- {
+		if fl[i].writes != nil {
+			upper = append(upper, fl[i].writes)
+		}
 	}
 	var fileTx *bolt.Tx
 	var fileErr error
@@ -166,85 +185,161 @@ func (s *Store) check(gr *group, c *groupCall) (bool, error) {
 	return true, nil
 }
 
-// syncLoop is the syncer goroutine: it takes the open group when there
-// is one, writes and syncs its record, publishes its writes and answers
-// its calls, and starts a checkpoint when the active layer is large. A
-// failed write or fdatasync fails the store, and every call not answered
-// yet gets the error.
+// syncLoop is a syncer goroutine: it takes the open group when there is
+// one and a slot in the flight, writes its record and syncs it, then
+// publishes the synced groups at the head of the flight and answers their
+// calls, and starts a checkpoint when the active layer is large. A failed
+// write or fdatasync fails the store, and every call not answered yet
+// gets the error.
 func (s *Store) syncLoop() {
 	g := &s.group
-	defer close(g.stopped)
+	defer g.syncers.Done()
 	for {
 		g.mu.Lock()
-		for len(g.open.calls) == 0 && !g.closed {
+		for len(g.open.calls) == 0 || len(g.flight) == s.depth || g.writing || g.rotating {
+			if g.closed && len(g.open.calls) == 0 {
+				g.mu.Unlock()
+				return
+			}
 			g.work.Wait()
 		}
-		if len(g.open.calls) == 0 {
-			g.mu.Unlock()
-			return
-		}
 		gr := g.open
-		g.open = &group{record: g.spare}
-		g.spare = nil
-		g.syncing = gr.writes
+		g.open = &group{}
+		if n := len(g.spare); n > 0 {
+			g.open.record, g.spare = g.spare[n-1], g.spare[:n-1]
+		}
+		g.flight = append(g.flight, gr)
+		g.writing = true
 		g.mu.Unlock()
 
+		// Records are written in the order of the flight, one at a
+		// time; their fdatasyncs overlap.
+		var seg *segment
 		err := s.failure()
 		if err == nil && gr.writes != nil {
+			seg = s.seg
 			if err = s.writeRecord(gr.record); err != nil {
 				s.fail(err)
-				err = s.failure()
 			}
-		}
-		if err == nil && gr.writes != nil {
-			s.mu.Lock()
-			gr.writes.Scan(func(e entry) bool {
-				if old, ok := s.active.Set(e); ok {
-					s.activeSize -= entrySize(old)
-				}
-				s.activeSize += entrySize(e)
-				return true
-			})
-			s.mu.Unlock()
 		}
 		g.mu.Lock()
-		g.syncing = nil
-		if cap(gr.record) <= 4<<20 {
-			g.spare = gr.record[:0]
-		}
+		g.writing = false
+		g.work.Broadcast()
 		g.mu.Unlock()
-		for _, c := range gr.calls {
-			if err != nil {
-				// Its checks may have seen writes that are not durable.
-				c.done <- err
+		if err == nil && seg != nil && !s.opts.NoSync {
+			if err := s.logSync(seg.f); err != nil {
+				s.fail(fmt.Errorf("syncing log of %s: %w", s.path, err))
 			} else {
-				c.done <- c.err
+				s.syncs.Add(1)
 			}
 		}
-		if err == nil && gr.writes != nil && s.checkpointDue() {
-			// No record is in flight: the active layer holds every
-			// record of the segment.
-			if err := s.maybeCheckpoint(); err != nil {
-				s.fail(err)
-			}
+		g.mu.Lock()
+		gr.synced = true
+		if g.publishing {
+			// The publishing syncer sees this group synced when it
+			// looks at the head of the flight again.
+			g.mu.Unlock()
+			continue
+		}
+		published := s.publish()
+		g.mu.Unlock()
+		if published && s.checkpointDue() {
+			s.checkpoint()
 		}
 	}
 }
 
-// writeRecord finishes the record's header, appends it to the log and
-// syncs it.
+// publish publishes the synced groups at the head of the flight, in
+// order, and answers their calls; if the store has failed, every call
+// gets the error. It reports whether it published writes. g.mu is held,
+// and released meanwhile.
+func (s *Store) publish() bool {
+	g := &s.group
+	g.publishing = true
+	wrote := false
+	for len(g.flight) > 0 && g.flight[0].synced {
+		n := 1
+		for n < len(g.flight) && g.flight[n].synced {
+			n++
+		}
+		done := slices.Clone(g.flight[:n])
+		g.mu.Unlock()
+		err := s.failure()
+		if err == nil {
+			s.mu.Lock()
+			for _, gr := range done {
+				if gr.writes == nil {
+					continue
+				}
+				wrote = true
+				gr.writes.Scan(func(e entry) bool {
+					if old, ok := s.active.Set(e); ok {
+						s.activeSize -= entrySize(old)
+					}
+					s.activeSize += entrySize(e)
+					return true
+				})
+			}
+			s.mu.Unlock()
+		}
+		g.mu.Lock()
+		g.flight = append(g.flight[:0], g.flight[n:]...)
+		clear(g.flight[len(g.flight):n])
+		for _, gr := range done {
+			if cap(gr.record) <= 4<<20 && len(g.spare) <= s.depth {
+				g.spare = append(g.spare, gr.record[:0])
+			}
+		}
+		g.mu.Unlock()
+		for _, gr := range done {
+			for _, c := range gr.calls {
+				if err != nil {
+					// Its checks may have seen writes that are not
+					// durable.
+					c.done <- err
+				} else {
+					c.done <- c.err
+				}
+			}
+		}
+		g.mu.Lock()
+	}
+	g.publishing = false
+	g.work.Broadcast()
+	return wrote
+}
+
+// checkpoint waits until no group is in flight, then starts a checkpoint
+// (the active layer then holds every record of the segment), unless
+// another syncer does.
+func (s *Store) checkpoint() {
+	g := &s.group
+	g.mu.Lock()
+	if g.rotating {
+		g.mu.Unlock()
+		return
+	}
+	g.rotating = true
+	for g.writing || len(g.flight) > 0 {
+		g.work.Wait()
+	}
+	g.mu.Unlock()
+	if err := s.maybeCheckpoint(); err != nil {
+		s.fail(err)
+	}
+	g.mu.Lock()
+	g.rotating = false
+	g.work.Broadcast()
+	g.mu.Unlock()
+}
+
+// writeRecord finishes the record's header and appends it to the log.
 func (s *Store) writeRecord(rec []byte) error {
 	payload := rec[recordHeader:]
 	binary.LittleEndian.PutUint32(rec, uint32(len(payload)))
 	binary.LittleEndian.PutUint32(rec[4:], crc32.Checksum(payload, crcTable))
 	if err := s.seg.write(rec); err != nil {
 		return fmt.Errorf("writing log of %s: %w", s.path, err)
-	}
-	if !s.opts.NoSync {
-		if err := s.logSync(s.seg.f); err != nil {
-			return fmt.Errorf("syncing log of %s: %w", s.path, err)
-		}
-		s.syncs.Add(1)
 	}
 	s.transactions.Add(1)
 	return nil
@@ -264,17 +359,19 @@ func (s *Store) checkpointDue() bool {
 	return !s.flushing
 }
 
-// startSyncer starts the syncer goroutine.
+// startSyncer starts the syncer goroutines.
 func (s *Store) startSyncer() {
 	g := &s.group
 	g.work = sync.NewCond(&g.mu)
 	g.open = &group{}
-	g.stopped = make(chan struct{})
-	go s.syncLoop()
+	for range s.depth {
+		g.syncers.Add(1)
+		go s.syncLoop()
+	}
 }
 
-// closeGroups refuses new writes, waits for the syncer to answer every
-// call and stops it. It reports whether the store was open.
+// closeGroups refuses new writes, waits for the syncers to answer every
+// call and stops them. It reports whether the store was open.
 func (s *Store) closeGroups() bool {
 	g := &s.group
 	g.mu.Lock()
@@ -284,9 +381,9 @@ func (s *Store) closeGroups() bool {
 	}
 	g.closed = true
 	g.closedFlag.Store(true)
-	g.work.Signal()
+	g.work.Broadcast()
 	g.mu.Unlock()
-	<-g.stopped
+	g.syncers.Wait()
 	return true
 }
 

@@ -316,8 +316,19 @@ func TestSyncsPerCommit(t *testing.T) {
 // committed before the read began, and the store reopens with all of it.
 func TestConcurrentReadsDuringCheckpoints(t *testing.T) {
 	t.Parallel()
+	for _, depth := range []int{1, 2} {
+		t.Run(fmt.Sprint("depth", depth), func(t *testing.T) {
+			t.Parallel()
+			testConcurrentReadsDuringCheckpoints(t, depth)
+		})
+	}
+}
+
+func testConcurrentReadsDuringCheckpoints(t *testing.T, depth int) {
 	dir := t.TempDir()
-	s, err := boltstore.Open(filepath.Join(dir, "store.db"), &boltstore.Options{NoSync: true, CheckpointBytes: 8 << 10})
+	opts := &boltstore.Options{NoSync: true, CheckpointBytes: 8 << 10}
+	boltstore.SetSyncDepth(opts, depth)
+	s, err := boltstore.Open(filepath.Join(dir, "store.db"), opts)
 	require.NoError(t, err)
 	const writers, steps = 3, 80
 	for g := range writers {

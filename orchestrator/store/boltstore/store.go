@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -50,6 +51,10 @@ type Options struct {
 	// 0 means DefaultCheckpointBytes. Memory use is up to about twice
 	// this, and reopening after a crash replays up to this much log.
 	CheckpointBytes int64
+
+	// syncDepth is how many groups may be syncing at once; 0 means
+	// defaultSyncDepth (tests set it).
+	syncDepth int
 }
 
 // DefaultCheckpointBytes is the default Options.CheckpointBytes.
@@ -93,6 +98,7 @@ type Store struct {
 	opts   Options
 
 	group groupCommitter
+	depth int // groups syncing at once
 
 	// mu guards active's contents and the active and frozen pointers:
 	// readers and the checks of writes hold it shared for a whole
@@ -153,6 +159,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	s.ckptDone = sync.NewCond(&s.ckptMu)
 	s.active = newLayer()
 	s.logSync = fdatasyncLog
+	s.depth = cmp.Or(s.opts.syncDepth, defaultSyncDepth)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:        s.opts.Timeout,
 		NoSync:         s.opts.NoSync,

@@ -38,6 +38,20 @@ func TestStoreCheckpoints(t *testing.T) {
 	})
 }
 
+// TestStoreSyncDepth2 runs the suite with two groups syncing at once and
+// frequent checkpoints.
+func TestStoreSyncDepth2(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store {
+		opts := &boltstore.Options{NoSync: true, CheckpointBytes: 2048}
+		boltstore.SetSyncDepth(opts, 2)
+		s, err := boltstore.Open("", opts)
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, s.Close()) })
+		return s
+	})
+}
+
 func TestReopen(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -73,8 +87,19 @@ func TestTemporaryFileRemoved(t *testing.T) {
 // that a conflicting commit in a shared transaction fails alone.
 func TestGroupCommit(t *testing.T) {
 	t.Parallel()
+	for _, depth := range []int{1, 2} {
+		t.Run(fmt.Sprint("depth", depth), func(t *testing.T) {
+			t.Parallel()
+			testGroupCommit(t, depth)
+		})
+	}
+}
+
+func testGroupCommit(t *testing.T, depth int) {
 	ctx := context.Background()
-	s, err := boltstore.Open(filepath.Join(t.TempDir(), "store.db"), nil) // fdatasync on: slow enough to batch
+	opts := &boltstore.Options{} // fdatasync on: slow enough to batch
+	boltstore.SetSyncDepth(opts, depth)
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "store.db"), opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	const writers, steps = 16, 20
