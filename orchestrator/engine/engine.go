@@ -34,12 +34,15 @@
 // base thread, and its later steps hold only the bookkeeping. A child's
 // end is its last checkpoint, announced to the parent with a message; the
 // parent keeps a bitmap of the children done, launches the next child
-// when MaxConcurrency is a window, and joins when all are done or the
-// failures exceed the tolerance, reading the children's results from
-// their last checkpoints. Each completion costs the parent one small
-// commit of its bitmap, and a parent commit that loses a race to a
-// sibling's completion is retried from a fresh read. Children are
-// launched in batches of at most LaunchBatch threads per step.
+// when MaxConcurrency is a window (an inline Map's is at most 40, as on
+// AWS), and joins when all are done or the failures exceed the
+// tolerance, reading the children's results from their last checkpoints.
+// Each completion costs the parent a small commit of its bitmap; the
+// completions that one process handles at the same time share one
+// (batched joins, join.go), and a parent commit that loses a race to a
+// sibling's completion in another process is retried from a fresh read.
+// Children are launched in batches of at most LaunchBatch threads per
+// step.
 //
 // # Waiting tasks
 //
