@@ -49,6 +49,36 @@ func benchEmbeddedWorkers() int {
 	return 16 * runtime.GOMAXPROCS(0)
 }
 
+// benchWorkers starts the worker pool, as in `stepwise serve`: each
+// goroutine receives one message, handles it and acknowledges it. The
+// channel gets the first handling error; wait waits for the workers to
+// end once ctx is done.
+func benchWorkers(ctx context.Context, q *memqueue.Queue, eng *engine.Engine) (<-chan error, func()) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
+	for range benchEmbeddedWorkers() {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				ds, err := q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1, Wait: 100 * time.Millisecond})
+				if err != nil {
+					return
+				}
+				for _, d := range ds {
+					if err := eng.HandleMessage(ctx, d.Body, d.ReceiveCount); err != nil {
+						select {
+						case errs <- err:
+						default:
+						}
+						continue
+					}
+					_ = q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}})
+				}
+			}
+		})
+	}
+	return errs, wg.Wait
+}
+
 // benchPassChain returns a definition of n Pass states in a chain.
 func benchPassChain(n int) string {
 	var b strings.Builder
@@ -87,32 +117,8 @@ func benchEmbedded(b *testing.B, executions, states int) {
 		Definition: benchPassChain(states), Type: "STANDARD", RoleARN: "arn:aws:iam::123456789012:role/r"})
 	require.NoError(b, err)
 
-	// The worker pool, as in `stepwise serve`.
-	var handled atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 1)
-	for range benchEmbeddedWorkers() {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				ds, err := q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1, Wait: 100 * time.Millisecond})
-				if err != nil {
-					return
-				}
-				for _, d := range ds {
-					if err := eng.HandleMessage(ctx, d.Body, d.ReceiveCount); err != nil {
-						select {
-						case errs <- err:
-						default:
-						}
-						continue
-					}
-					handled.Add(1)
-					_ = q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}})
-				}
-			}
-		})
-	}
-	defer wg.Wait()
+	errs, wait := benchWorkers(ctx, q, eng)
+	defer wait()
 	defer cancel()
 
 	var stats benchSyncer = st
@@ -203,23 +209,8 @@ func benchEmbeddedMap(b *testing.B, items int) {
 	require.NoError(b, err)
 	input := "[" + strings.Repeat("1,", items-1) + "1]"
 
-	var wg sync.WaitGroup
-	for range benchEmbeddedWorkers() {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				ds, err := q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1, Wait: 100 * time.Millisecond})
-				if err != nil {
-					return
-				}
-				for _, d := range ds {
-					if eng.HandleMessage(ctx, d.Body, d.ReceiveCount) == nil {
-						_ = q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}})
-					}
-				}
-			}
-		})
-	}
-	defer wg.Wait()
+	_, wait := benchWorkers(ctx, q, eng)
+	defer wait()
 	defer cancel()
 
 	before := bst.Stats()

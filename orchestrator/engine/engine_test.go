@@ -465,23 +465,7 @@ func TestEngineMatchesInProcessRun(t *testing.T) {
 // -short): BENCHMARKS.md reports a run of thousands.
 func TestFaultInjection(t *testing.T) {
 	t.Parallel()
-	n := *faultN
-	if testing.Short() {
-		n = min(n, 3)
-	}
-	h := newHarness(t, 42, 0.3, 0.15, 0.5)
-	t0 := time.Now()
-	execs := runAll(t, h, n)
-	elapsed := time.Since(t0)
-	mism := checkResults(t, h, execs)
-	mism += checkEventCounts(t, h.eng, execs)
-	total := 0
-	for _, a := range execs {
-		total += len(a)
-	}
-	t.Logf("fault injection: workflows=%d executions=%d injected_crashes=%d duplicate_deliveries=%d mismatches=%d elapsed=%.1fs",
-		len(execs), total, h.crashes, h.dups, mism, elapsed.Seconds())
-	require.Zero(t, mism)
+	runFaultInjection(t, 42, false)
 }
 
 // TestFaultInjectionConcurrent is TestFaultInjection with the deliveries
@@ -489,12 +473,16 @@ func TestFaultInjection(t *testing.T) {
 // are then handled in groups (join.go), with crashes inside groups.
 func TestFaultInjectionConcurrent(t *testing.T) {
 	t.Parallel()
+	runFaultInjection(t, 7, true)
+}
+
+func runFaultInjection(t *testing.T, seed uint64, concurrent bool) {
 	n := *faultN
 	if testing.Short() {
 		n = min(n, 3)
 	}
-	h := newHarness(t, 7, 0.3, 0.15, 0.5)
-	h.concurrent = true
+	h := newHarness(t, seed, 0.3, 0.15, 0.5)
+	h.concurrent = concurrent
 	t0 := time.Now()
 	execs := runAll(t, h, n)
 	elapsed := time.Since(t0)
@@ -504,8 +492,8 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 	for _, a := range execs {
 		total += len(a)
 	}
-	t.Logf("fault injection, concurrent deliveries: workflows=%d executions=%d injected_crashes=%d duplicate_deliveries=%d mismatches=%d elapsed=%.1fs",
-		len(execs), total, h.crashes, h.dups, mism, elapsed.Seconds())
+	t.Logf("fault injection (concurrent deliveries: %v): workflows=%d executions=%d injected_crashes=%d duplicate_deliveries=%d mismatches=%d elapsed=%.1fs",
+		concurrent, len(execs), total, h.crashes, h.dups, mism, elapsed.Seconds())
 	require.Zero(t, mism)
 }
 
