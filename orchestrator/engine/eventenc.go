@@ -131,11 +131,7 @@ func appendValue(b []byte, v any) []byte {
 			return append(b, "null"...)
 		}
 		var buf [16]string
-		keys := buf[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := sortedKeys(buf[:0], x)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -220,4 +216,14 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// sortedKeys appends m's keys to buf in order, as encoding/json writes
+// them.
+func sortedKeys(buf []string, m map[string]any) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }
