@@ -283,8 +283,9 @@ func (s *Store) publish() bool {
 			s.mu.Unlock()
 		}
 		g.mu.Lock()
-		g.flight = append(g.flight[:0], g.flight[n:]...)
-		clear(g.flight[len(g.flight):n])
+		left := copy(g.flight, g.flight[n:])
+		clear(g.flight[left:])
+		g.flight = g.flight[:left]
 		for _, gr := range done {
 			if cap(gr.record) <= 4<<20 && len(g.spare) <= s.depth {
 				g.spare = append(g.spare, gr.record[:0])
