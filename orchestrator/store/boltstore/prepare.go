@@ -48,8 +48,8 @@ type check struct {
 	index  int    // child index
 	expect int64  // thread seq
 	// lower is the key's value in the frozen layer and the file, read
-	// by the caller at prepared.gen when the active layer did not hold
-	// the key (lowerOK); for a thread, only its seq.
+	// by the caller at prepared.gen (if lowerOK); for a thread, only its
+	// seq.
 	lower   []byte
 	lowerOK bool
 }
@@ -215,9 +215,6 @@ func (s *Store) readLower(p *prepared) error {
 	for i := range p.checks {
 		c := &p.checks[i]
 		probe := entry{key: c.key}
-		if _, ok := s.active.Get(probe); ok {
-			continue
-		}
 		c.lowerOK = true
 		if s.frozen != nil {
 			if e, ok := s.frozen.Get(probe); ok {
