@@ -20,8 +20,9 @@ var (
 // layer is frozen, a new log segment takes the next records, and a
 // goroutine writes the frozen layer into the file in one durable bbolt
 // transaction that also records the segment number; then it drops the
-// frozen layer and removes the segments it covered. Only the syncer calls
-// it, between groups: every record of the segment is in the active layer.
+// frozen layer and removes the segments it covered. Only the syncer role
+// calls it, between groups: every record of the segment is in the active
+// layer.
 func (s *Store) maybeCheckpoint() error {
 	s.ckptMu.Lock()
 	if s.flushing {

@@ -22,6 +22,8 @@ type groupCall struct {
 	done chan error
 	// err is the result of the call's checks (or fn).
 	err error
+	gr  *group // the group it joined
+	led bool   // it was handed the syncer role
 }
 
 // group is a group commit: the writes of its calls, in one log record.
@@ -31,6 +33,7 @@ type group struct {
 	record []byte // header, then the calls' payloads
 	size   int64  // the writes' entrySize
 	synced bool   // its record is synced (or the store failed)
+	done   bool   // published and answered
 }
 
 // defaultSyncDepth is how many groups may be syncing at once. With more
@@ -47,13 +50,13 @@ const defaultSyncDepth = 1
 // A write joins the open group at once: under mu, its caller checks its
 // conditions against the writes of the open group and of the groups
 // being synced, then the active and frozen layers and the file, and adds
-// its writes to the open group. A syncer goroutine takes the open group
-// as soon as one is free (Store.depth of them) and the group has a call,
-// writes its record and fdatasyncs; then the groups are published into
-// the active layer (readers see only durable writes) and their calls
-// answered, in log order. Meanwhile the next group gathers and is
-// checked. So the serial work is only the checks and the merge: encoding
-// is done by the callers before.
+// its writes to the open group. A caller in the syncer role (see
+// syncRole; Store.depth of them at most) takes the open group when a
+// slot of the flight is free, writes its record and fdatasyncs; then the
+// groups are published into the active layer (readers see only durable
+// writes) and their calls answered, in log order. Meanwhile the next
+// group gathers and is checked. So the serial work is only the checks
+// and the merge: encoding is done by the callers before.
 type groupCommitter struct {
 	mu   sync.Mutex
 	work *sync.Cond // broadcast on every change of the fields below
@@ -67,7 +70,7 @@ type groupCommitter struct {
 	rotating   bool // a checkpoint waits for the flight to land
 	spare      [][]byte
 	closed     bool
-	syncers    sync.WaitGroup
+	syncers    int // callers in the syncer role
 
 	closedFlag atomic.Bool // closed, for readers
 }
@@ -75,6 +78,9 @@ type groupCommitter struct {
 func (g *groupCommitter) isClosed() bool {
 	return g.closedFlag.Load()
 }
+
+// errLead is sent to a waiting call to hand it the syncer role.
+var errLead = errors.New("take the syncer role")
 
 // ErrClosed is returned by the methods of a closed Store.
 var ErrClosed = errors.New("boltstore: store is closed")
@@ -108,13 +114,27 @@ func (s *Store) enqueue(c *groupCall) error {
 		g.mu.Unlock()
 		return c.err
 	}
-	c.done = make(chan error, 1)
+	// Room for the syncer role and the result: with two groups syncing,
+	// the call may be answered before it takes the role.
+	c.done = make(chan error, 2)
+	c.gr = gr
 	gr.calls = append(gr.calls, c)
-	if len(gr.calls) == 1 {
-		g.work.Broadcast()
+	lead := g.syncers < s.depth
+	if lead {
+		g.syncers++
+		c.led = true
 	}
 	g.mu.Unlock()
-	return <-c.done
+	if lead {
+		s.syncRole(c)
+	}
+	for {
+		err := <-c.done
+		if err != errLead {
+			return err
+		}
+		s.syncRole(c)
+	}
 }
 
 // check runs c's checks (or fn) against the layers and adds its writes to
@@ -185,23 +205,35 @@ func (s *Store) check(gr *group, c *groupCall) (bool, error) {
 	return true, nil
 }
 
-// syncLoop is a syncer goroutine: it takes the open group when there is
-// one and a slot in the flight, writes its record and syncs it, then
-// publishes the synced groups at the head of the flight and answers their
-// calls, and starts a checkpoint when the active layer is large. A failed
-// write or fdatasync fails the store, and every call not answered yet
-// gets the error.
-func (s *Store) syncLoop() {
+// syncRole is the syncer role, which callers take in turn (up to
+// Store.depth at once): it takes the open group when there is a slot in
+// the flight, writes its record and syncs it, then publishes the synced
+// groups at the head of the flight and answers their calls, and starts a
+// checkpoint when the active layer is large. It leaves the role once
+// own's group is answered, handing it to the first call of the open group
+// if there is one, so that no caller keeps working for others, and a lone
+// writer does everything in its own goroutine. A failed write or
+// fdatasync fails the store, and every call not answered yet gets the
+// error.
+func (s *Store) syncRole(own *groupCall) {
 	g := &s.group
-	defer g.syncers.Done()
+	g.mu.Lock()
 	for {
-		g.mu.Lock()
-		for len(g.open.calls) == 0 || len(g.flight) == s.depth || g.writing || g.rotating {
-			if g.closed && len(g.open.calls) == 0 {
-				g.mu.Unlock()
-				return
+		if own.gr.done || len(g.open.calls) == 0 {
+			// Answered, or its group is in flight with another syncer.
+			if next := g.open; len(next.calls) > 0 && !next.calls[0].led {
+				next.calls[0].led = true
+				next.calls[0].done <- errLead
+			} else {
+				g.syncers--
+				g.work.Broadcast()
 			}
+			g.mu.Unlock()
+			return
+		}
+		if len(g.flight) == s.depth || g.writing || g.rotating {
 			g.work.Wait()
+			continue
 		}
 		gr := g.open
 		g.open = &group{}
@@ -238,13 +270,12 @@ func (s *Store) syncLoop() {
 		if g.publishing {
 			// The publishing syncer sees this group synced when it
 			// looks at the head of the flight again.
-			g.mu.Unlock()
 			continue
 		}
-		published := s.publish()
-		g.mu.Unlock()
-		if published && s.checkpointDue() {
+		if s.publish() && s.checkpointDue() {
+			g.mu.Unlock()
 			s.checkpoint()
+			g.mu.Lock()
 		}
 	}
 }
@@ -283,6 +314,9 @@ func (s *Store) publish() bool {
 			s.mu.Unlock()
 		}
 		g.mu.Lock()
+		for _, gr := range done {
+			gr.done = true
+		}
 		left := copy(g.flight, g.flight[n:])
 		clear(g.flight[left:])
 		g.flight = g.flight[:left]
@@ -360,31 +394,27 @@ func (s *Store) checkpointDue() bool {
 	return !s.flushing
 }
 
-// startSyncer starts the syncer goroutines.
-func (s *Store) startSyncer() {
+// initGroups prepares the group commit.
+func (s *Store) initGroups() {
 	g := &s.group
 	g.work = sync.NewCond(&g.mu)
 	g.open = &group{}
-	for range s.depth {
-		g.syncers.Add(1)
-		go s.syncLoop()
-	}
 }
 
-// closeGroups refuses new writes, waits for the syncers to answer every
-// call and stops them. It reports whether the store was open.
+// closeGroups refuses new writes and waits for every call to be answered.
+// It reports whether the store was open.
 func (s *Store) closeGroups() bool {
 	g := &s.group
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.closed {
-		g.mu.Unlock()
 		return false
 	}
 	g.closed = true
 	g.closedFlag.Store(true)
-	g.work.Broadcast()
-	g.mu.Unlock()
-	g.syncers.Wait()
+	for g.syncers > 0 || len(g.flight) > 0 || len(g.open.calls) > 0 {
+		g.work.Wait()
+	}
 	return true
 }
 

@@ -102,7 +102,7 @@ type Store struct {
 
 	// mu guards active's contents and the active and frozen pointers:
 	// readers and the checks of writes hold it shared for a whole
-	// transaction; the syncer takes it to add a group's writes, a
+	// transaction; the syncer role takes it to add a group's writes, a
 	// checkpoint to swap layers.
 	mu         sync.RWMutex
 	active     *layer // writes since the last rotation, newest
@@ -112,7 +112,7 @@ type Store struct {
 	// file at one generation is missing from them until the next.
 	gen uint64
 
-	// The syncer's: the log segment being written.
+	// The syncer role's: the log segment being written.
 	seg *segment
 	// logSync syncs a log segment after records are written (fdatasync;
 	// tests replace it).
@@ -182,7 +182,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		s.cleanup()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	s.startSyncer()
+	s.initGroups()
 	return s, nil
 }
 
