@@ -203,7 +203,7 @@ func runCostWorkload(t *testing.T, env *awsEnv, w costWorkload) *costResult {
 			&sqsqueue.PollerConfig{BatchSize: 10, Wait: 20 * time.Second})
 		wg.Go(func() { _ = p.Run(pctx) })
 	}
-	finished := waitFinished(t, ctx, env, plain, arns, costDeadline)
+	finished, _ := waitFinished(t, ctx, env, plain, arns, costDeadline)
 	res.elapsed = time.Since(t0)
 	stop()
 	wg.Wait()
@@ -282,28 +282,31 @@ func (w windowClient) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessage
 
 // waitFinished waits until every execution has ended and the queue is
 // empty, or the deadline passes.
-func waitFinished(t *testing.T, ctx context.Context, env *awsEnv, st store.Store, arns []string, deadline time.Duration) bool {
+func waitFinished(t *testing.T, ctx context.Context, env *awsEnv, st store.Store, arns []string, deadline time.Duration) (bool, []string) {
 	end := time.Now().Add(deadline)
+	var running []string
 	for time.Now().Before(end) {
 		time.Sleep(200 * time.Millisecond)
-		running := 0
+		running = running[:0]
 		for _, a := range arns {
 			rec, err := st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: a})
 			require.NoError(t, err)
 			if rec.Status == store.StatusRunning {
-				running++
+				running = append(running, a)
 			}
 		}
-		if running > 0 {
+		if len(running) > 0 {
 			continue
 		}
 		depth, err := env.queueDepth(ctx)
 		require.NoError(t, err)
 		if depth == 0 {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	depth, _ := env.queueDepth(ctx)
+	t.Logf("after %s: %d of %d executions still running, %d messages in the queue", deadline, len(running), len(arns), depth)
+	return false, running
 }
 
 // checkHistory checks that an execution's history is numbered from 1

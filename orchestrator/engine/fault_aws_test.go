@@ -115,10 +115,19 @@ func TestFaultInjectionAWS(t *testing.T) {
 		wg.Go(func() { _ = p.Run(pctx) })
 	}
 	wg.Go(func() { answerCallbacks(pctx, eng, tasks) })
-	finished := waitFinished(t, ctx, env, st, all, awsFaultDeadline)
+	finished, running := waitFinished(t, ctx, env, st, all, awsFaultDeadline*time.Duration(max(*faultAWSScale, 1)))
 	elapsed := time.Since(t0)
 	stop()
 	wg.Wait()
+	for _, a := range running[:min(len(running), 5)] {
+		if hist, err := eng.History(ctx, a); err == nil {
+			var last []string
+			for _, ev := range hist[max(len(hist)-6, 0):] {
+				last = append(last, fmt.Sprintf("%d %s", ev.ID, ev.Type))
+			}
+			t.Logf("still running: %s: %d events, the last: %s", a, len(hist), strings.Join(last, ", "))
+		}
+	}
 	require.True(t, finished, "executions did not finish within %s", awsFaultDeadline)
 
 	h := &harness{t: t, st: st, eng: eng}
