@@ -39,6 +39,14 @@ func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
 
 // Encode returns the compact JSON text of v, without HTML escaping.
 func Encode(v any) ([]byte, error) {
+	if b, ok := appendJSON(make([]byte, 0, 64), v); ok {
+		return b, nil
+	}
+	return encodeJSON(v)
+}
+
+// encodeJSON is Encode through encoding/json.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
