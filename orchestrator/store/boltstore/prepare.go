@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,6 +37,11 @@ const (
 	checkToken                         // missing
 	checkChild                         // missing
 	checkActivityTask                  // missing
+	// checkImplied: an event of the step that the commit writes (its key
+	// starts with store.StepKey of a thread written at its new Seq): the
+	// thread's check implies it is missing, since only the commit that
+	// moves the thread to that Seq writes that step's events.
+	checkImplied
 )
 
 // check is one condition of a prepared commit.
@@ -95,9 +101,19 @@ func prepareCommit(p *store.CommitParams) (*prepared, error) {
 		c.key, c.k = layerKeyOf(bucketThread, arn, w.ThreadID)
 		pr.checks = append(pr.checks, c)
 	}
+	var steps []string // the prefixes of the keys of the steps' events
+	for _, w := range p.Threads {
+		steps = append(steps, store.StepKey(w.ThreadID, w.Seq)+"#")
+	}
 	for _, e := range p.Events {
 		c := check{kind: checkEvent, name: bucketEvent, label: e.Key}
 		c.key, c.k = layerKeyOf(bucketEvent, arn, e.Key)
+		for _, prefix := range steps {
+			if strings.HasPrefix(e.Key, prefix) {
+				c.kind = checkImplied
+				break
+			}
+		}
 		pr.checks = append(pr.checks, c)
 	}
 	for _, t := range p.TokensPut {
@@ -214,6 +230,9 @@ func (s *Store) readLower(p *prepared) error {
 	}()
 	for i := range p.checks {
 		c := &p.checks[i]
+		if c.kind == checkImplied {
+			continue
+		}
 		probe := entry{key: c.key}
 		c.lowerOK = true
 		if s.frozen != nil {
@@ -247,6 +266,9 @@ func (s *Store) readLower(p *prepared) error {
 func (p *prepared) check(upper, lower []*layer, gen uint64, file func() *bolt.Tx) error {
 	for i := range p.checks {
 		c := &p.checks[i]
+		if c.kind == checkImplied {
+			continue
+		}
 		v := c.lookup(upper, lower, gen == p.gen, file)
 		switch c.kind {
 		case checkExecution:
