@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
+	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 )
 
@@ -550,7 +551,7 @@ func appendPlainValue(b []byte, v any) ([]byte, error) {
 		if x == "" {
 			return append(b, '0'), nil
 		}
-		if !validNumber(string(x)) {
+		if !value.ValidNumber(string(x)) {
 			return nil, errWireFallback
 		}
 		return append(b, x...), nil
@@ -588,48 +589,4 @@ func appendPlainValue(b []byte, v any) ([]byte, error) {
 		return append(b, ']'), nil
 	}
 	return nil, errWireFallback
-}
-
-// validNumber reports whether s is a JSON number (encoding/json refuses
-// to write a json.Number that is not).
-func validNumber(s string) bool {
-	if s == "" {
-		return false
-	}
-	if s[0] == '-' {
-		s = s[1:]
-		if s == "" {
-			return false
-		}
-	}
-	switch {
-	case s[0] == '0':
-		s = s[1:]
-	case '1' <= s[0] && s[0] <= '9':
-		s = s[1:]
-		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-			s = s[1:]
-		}
-	default:
-		return false
-	}
-	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
-		s = s[2:]
-		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-			s = s[1:]
-		}
-	}
-	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
-		s = s[1:]
-		if s[0] == '+' || s[0] == '-' {
-			s = s[1:]
-			if s == "" {
-				return false
-			}
-		}
-		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-			s = s[1:]
-		}
-	}
-	return s == ""
 }

@@ -21,12 +21,12 @@ func appendJSON(b []byte, v any) (_ []byte, ok bool) {
 		}
 		return append(b, "false"...), true
 	case string:
-		return appendString(b, x), true
+		return AppendString(b, x, false), true
 	case json.Number:
 		if x == "" {
 			return append(b, '0'), true
 		}
-		if !validNumber(string(x)) {
+		if !ValidNumber(string(x)) {
 			return b, false
 		}
 		return append(b, x...), true
@@ -59,7 +59,7 @@ func appendJSON(b []byte, v any) (_ []byte, ok bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = AppendString(b, k, false)
 			b = append(b, ':')
 			if b, ok = appendJSON(b, x[k]); !ok {
 				return b, false
@@ -72,14 +72,16 @@ func appendJSON(b []byte, v any) (_ []byte, ok bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string, escaped as encoding/json
-// escapes it without HTML escaping.
-func appendString(b []byte, s string) []byte {
+// AppendString appends s as a JSON string, escaped as encoding/json
+// escapes it: invalid UTF-8 as U+FFFD, U+2028 and U+2029 as \u escapes,
+// and <, > and & as \u escapes when escapeHTML (json.Marshal's default; a
+// json.Encoder with SetEscapeHTML(false) does not).
+func AppendString(b []byte, s string, escapeHTML bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || (c != '<' && c != '>' && c != '&')) {
 				i++
 				continue
 			}
@@ -125,9 +127,9 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// validNumber reports whether s is a JSON number (RFC 8259), as
+// ValidNumber reports whether s is a JSON number (RFC 8259), as
 // encoding/json requires of a json.Number it writes.
-func validNumber(s string) bool {
+func ValidNumber(s string) bool {
 	if s == "" {
 		return false
 	}
