@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
@@ -131,7 +130,7 @@ func appendValue(b []byte, v any) []byte {
 			return append(b, "null"...)
 		}
 		var buf [16]string
-		keys := sortedKeys(buf[:0], x)
+		keys := value.AppendSortedKeys(buf[:0], x)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -165,13 +164,3 @@ func appendValue(b []byte, v any) []byte {
 // appendString appends s as a JSON string, escaped as encoding/json
 // escapes it (HTML characters too; invalid UTF-8 as U+FFFD).
 func appendString(b []byte, s string) []byte { return value.AppendString(b, s, true) }
-
-// sortedKeys appends m's keys to buf in order, as encoding/json writes
-// them.
-func sortedKeys(buf []string, m map[string]any) []string {
-	for k := range m {
-		buf = append(buf, k)
-	}
-	slices.Sort(buf)
-	return buf
-}

@@ -560,7 +560,7 @@ func appendPlainValue(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		var buf [16]string
-		keys := sortedKeys(buf[:0], x)
+		keys := value.AppendSortedKeys(buf[:0], x)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {

@@ -49,11 +49,7 @@ func appendJSON(b []byte, v any) (_ []byte, ok bool) {
 			return append(b, "null"...), true
 		}
 		var buf [16]string
-		keys := buf[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := AppendSortedKeys(buf[:0], x)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -169,4 +165,14 @@ func ValidNumber(s string) bool {
 		}
 	}
 	return s == ""
+}
+
+// AppendSortedKeys appends m's keys to buf in the order encoding/json
+// writes them (SortedKeys without an allocation when buf has room).
+func AppendSortedKeys(buf []string, m map[string]any) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }

@@ -15,7 +15,6 @@ import (
 	"io"
 	"math"
 	"math/big"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -251,12 +250,7 @@ func TypeName(v any) string {
 
 // SortedKeys returns the keys of m in sorted order.
 func SortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return AppendSortedKeys(make([]string, 0, len(m)), m)
 }
 
 // Normalize converts values built from Go types (float64, int, int64,
