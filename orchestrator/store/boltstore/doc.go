@@ -31,16 +31,17 @@
 //     unaffected. A Commit is prepared before that, outside the lock:
 //     keys, encoded values, its part of the record, and the values of
 //     its checked keys below the active layer.
-//   - A caller in the syncer role (the first to find none, then each in
-//     turn: the role passes to the first caller of the open group) takes
-//     the open group as soon as the last one is answered: one record,
-//     one fdatasync for the whole group, then its writes join the active
-//     layer (a B-tree) and its callers are answered, in order. Meanwhile
-//     the next group gathers and is checked, so the serial work is only
-//     the checks and the merge. A lone writer never waits for a group to
-//     fill, pays exactly one fdatasync a commit, and does it all in its
-//     own goroutine. A failed write or fdatasync fails the store, and
-//     every caller not answered yet gets the error.
+//   - A syncer goroutine (started by the first caller to find none; it
+//     runs while groups are open) takes the open group as soon as the
+//     last one is answered: one record, one fdatasync for the whole
+//     group, then its writes join the active layer (a B-tree) and its
+//     callers are answered, in order. Meanwhile the next group gathers
+//     and is checked, so the serial work is only the checks and the
+//     merge. Under load the syncer goes from group to group without
+//     waiting for a caller to be scheduled. A lone writer never waits for
+//     a group to fill and pays exactly one fdatasync a commit. A failed
+//     write or fdatasync fails the store, and every caller not answered
+//     yet gets the error.
 //   - Reads look at the active layer, the layer being checkpointed, then
 //     the file: they see only durable writes.
 //   - Checkpoint: when the active layer holds Options.CheckpointBytes

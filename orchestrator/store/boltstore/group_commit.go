@@ -23,7 +23,6 @@ type groupCall struct {
 	// err is the result of the call's checks (or fn).
 	err error
 	gr  *group // the group it joined
-	led bool   // it was handed the syncer role
 }
 
 // group is a group commit: the writes of its calls, in one log record.
@@ -51,7 +50,7 @@ const defaultSyncDepth = 1
 // conditions against the writes of the open group and of the groups
 // being synced, then the active and frozen layers and the file, and adds
 // its writes to the open group. A caller in the syncer role (see
-// syncRole; Store.depth of them at most) takes the open group when a
+// syncLoop; Store.depth of them at most) takes the open group when a
 // slot of the flight is free, writes its record and fdatasyncs; then the
 // groups are published into the active layer (readers see only durable
 // writes) and their calls answered, in log order. Meanwhile the next
@@ -70,7 +69,7 @@ type groupCommitter struct {
 	rotating   bool // a checkpoint waits for the flight to land
 	spare      [][]byte
 	closed     bool
-	syncers    int // callers in the syncer role
+	syncers    int // syncer goroutines (syncLoop) running
 
 	closedFlag atomic.Bool // closed, for readers
 }
@@ -78,9 +77,6 @@ type groupCommitter struct {
 func (g *groupCommitter) isClosed() bool {
 	return g.closedFlag.Load()
 }
-
-// errLead is sent to a waiting call to hand it the syncer role.
-var errLead = errors.New("take the syncer role")
 
 // ErrClosed is returned by the methods of a closed Store.
 var ErrClosed = errors.New("boltstore: store is closed")
@@ -114,27 +110,15 @@ func (s *Store) enqueue(c *groupCall) error {
 		g.mu.Unlock()
 		return c.err
 	}
-	// Room for the syncer role and the result: with two groups syncing,
-	// the call may be answered before it takes the role.
-	c.done = make(chan error, 2)
+	c.done = make(chan error, 1)
 	c.gr = gr
 	gr.calls = append(gr.calls, c)
-	lead := g.syncers < s.depth
-	if lead {
+	if g.syncers < s.depth {
 		g.syncers++
-		c.led = true
+		go s.syncLoop()
 	}
 	g.mu.Unlock()
-	if lead {
-		s.syncRole(c)
-	}
-	for {
-		err := <-c.done
-		if err != errLead {
-			return err
-		}
-		s.syncRole(c)
-	}
+	return <-c.done
 }
 
 // check runs c's checks (or fn) against the layers and adds its writes to
@@ -205,29 +189,27 @@ func (s *Store) check(gr *group, c *groupCall) (bool, error) {
 	return true, nil
 }
 
-// syncRole is the syncer role, which callers take in turn (up to
-// Store.depth at once): it takes the open group when there is a slot in
-// the flight, writes its record and syncs it, then publishes the synced
-// groups at the head of the flight and answers their calls, and starts a
-// checkpoint when the active layer is large. It leaves the role once
-// own's group is answered, handing it to the first call of the open group
-// if there is one, so that no caller keeps working for others, and a lone
-// writer does everything in its own goroutine. A failed write or
-// fdatasync fails the store, and every call not answered yet gets the
-// error.
-func (s *Store) syncRole(own *groupCall) {
+// syncLoop is a syncer (Store.depth of them at most): a goroutine that
+// runs while writes are waiting. It takes the open group when there is a
+// slot in the flight, writes its record and syncs it, then publishes the
+// synced groups at the head of the flight and answers their calls, and
+// starts a checkpoint when the active layer is large; it ends when no
+// group is open. Its callers only wait for their answer: under load the
+// syncer never stops, and no caller has to be scheduled to take the next
+// group (on a busy machine, a role handed from caller to caller stretched
+// every cycle by the wait for the next caller to run). A lone writer pays
+// one fdatasync a commit, and a switch to the syncer and back. A failed
+// write or fdatasync fails the store, and every call not answered yet
+// gets the error.
+func (s *Store) syncLoop() {
 	g := &s.group
 	g.mu.Lock()
 	for {
-		if own.gr.done || len(g.open.calls) == 0 {
-			// Answered, or its group is in flight with another syncer.
-			if next := g.open; len(next.calls) > 0 && !next.calls[0].led {
-				next.calls[0].led = true
-				next.calls[0].done <- errLead
-			} else {
-				g.syncers--
-				g.work.Broadcast()
-			}
+		if len(g.open.calls) == 0 {
+			// Nothing waits; a group in flight with another syncer is
+			// published by it.
+			g.syncers--
+			g.work.Broadcast()
 			g.mu.Unlock()
 			return
 		}

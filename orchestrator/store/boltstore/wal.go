@@ -176,6 +176,9 @@ type segment struct {
 // allocChunk is how far ahead a segment is written with zeros.
 const allocChunk = 4 << 20
 
+// zeroChunk is what segment.write writes ahead (only read).
+var zeroChunk [allocChunk]byte
+
 // createSegment creates segment n in dir, writes its header (and unless
 // noSync the zeros of its first chunk) and makes the new file durable
 // (unless noSync), so that records synced into it later survive a crash.
@@ -222,7 +225,11 @@ func createSegment(dir string, n uint64, noSync bool, syncs func()) (*segment, e
 func (s *segment) write(b []byte) error {
 	if end := s.size + int64(len(b)); !s.noSync && end > s.alloc {
 		chunk := max(allocChunk, end-s.alloc)
-		if _, err := s.f.WriteAt(make([]byte, chunk), s.alloc); err != nil {
+		zeros := zeroChunk[:]
+		if chunk > allocChunk {
+			zeros = make([]byte, chunk)
+		}
+		if _, err := s.f.WriteAt(zeros, s.alloc); err != nil {
 			return err
 		}
 		s.alloc += chunk
