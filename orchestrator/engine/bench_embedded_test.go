@@ -5,6 +5,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,9 +45,15 @@ func BenchmarkEmbeddedConcurrent(b *testing.B) {
 	benchEmbedded(b, 100, 100)
 }
 
-// benchEmbeddedWorkers is the size of the worker pool.
+var benchWorkersFlag = flag.Int("stepwise.bench-workers", 0, "worker goroutines of the embedded benchmarks (0: as stepwise serve, 32 x GOMAXPROCS)")
+
+// benchEmbeddedWorkers is the size of the worker pool: `stepwise serve`'s
+// default (--workers), unless -stepwise.bench-workers says otherwise.
 func benchEmbeddedWorkers() int {
-	return 16 * runtime.GOMAXPROCS(0)
+	if n := *benchWorkersFlag; n > 0 {
+		return n
+	}
+	return 32 * runtime.GOMAXPROCS(0)
 }
 
 // benchWorkers starts the worker pool, as in `stepwise serve`: each
@@ -126,12 +133,24 @@ func benchEmbedded(b *testing.B, executions, states int) {
 	cpuBefore := benchCPUTime()
 	b.ResetTimer()
 	for i := range b.N {
+		// The executions start at once, as from concurrent StartExecution
+		// requests: one after the other, each start would wait for its
+		// own group commit, and the first executions would run alone.
 		arns := make([]string, executions)
+		startErrs := make([]error, executions)
+		var started sync.WaitGroup
 		for x := range executions {
-			ex, err := eng.Start(ctx, &engine.StartParams{StateMachineARN: smARN, Name: fmt.Sprintf("e%d-%d", i, x), Input: `{"n":1}`})
-			require.NoError(b, err)
-			arns[x] = ex.ARN
+			started.Go(func() {
+				ex, err := eng.Start(ctx, &engine.StartParams{StateMachineARN: smARN, Name: fmt.Sprintf("e%d-%d", i, x), Input: `{"n":1}`})
+				if err != nil {
+					startErrs[x] = err
+					return
+				}
+				arns[x] = ex.ARN
+			})
 		}
+		started.Wait()
+		require.NoError(b, errors.Join(startErrs...))
 		for _, arn := range arns {
 			for {
 				ex, err := st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})

@@ -60,7 +60,7 @@ func Serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.StringVar(&cfg.DataDir, "data", ".stepwise", "folder of the embedded store and the local stand-ins (outbox/, tables)")
-	fs.IntVar(&cfg.Workers, "workers", 16*runtime.GOMAXPROCS(0), "messages handled at once (worker goroutines)")
+	fs.IntVar(&cfg.Workers, "workers", 32*runtime.GOMAXPROCS(0), "messages handled at once (worker goroutines)")
 	fs.BoolVar(&cfg.Verbose, "v", false, "log at DEBUG")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
