@@ -13,10 +13,17 @@ import (
 // flag) to b. It writes the same JSON as encoding/json, keys sorted, without
 // going through maps and reflection; decodeStoredEvent reads either.
 func appendStoredEvent(b []byte, at int64, ev *interp.Event, forked bool, prevThread string) []byte {
+	return appendStoredEventData(b, at, ev, nil, forked, prevThread)
+}
+
+// appendStoredEventData is appendStoredEvent with a lean event's data
+// (interp.Event.Lean) already written as the JSON string its details hold
+// (value.AppendQuoted); nil writes it from ev.Data.
+func appendStoredEventData(b []byte, at int64, ev *interp.Event, data []byte, forked bool, prevThread string) []byte {
 	b = append(b, `{"n":`...)
 	b = strconv.AppendInt(b, at, 10)
 	b = append(b, `,"e":`...)
-	b = appendEvent(b, ev)
+	b = appendEvent(b, ev, data)
 	if forked {
 		b = append(b, `,"f":true`...)
 	}
@@ -29,45 +36,76 @@ func appendStoredEvent(b []byte, at int64, ev *interp.Event, forked bool, prevTh
 
 // appendEvent appends ev's JSON with the keys in encoding/json's order:
 // sorted, as encoding/json writes a map, with the details' key among them.
-func appendEvent(b []byte, ev *interp.Event) []byte {
+// data is a lean event's data: see appendStoredEventData.
+func appendEvent(b []byte, ev *interp.Event, data []byte) []byte {
 	details := ev.DetailsKey != ""
 	b = append(b, '{')
 	if details && ev.DetailsKey < "id" {
-		b = appendDetails(b, ev)
+		b = appendDetails(b, ev, data)
 		b = append(b, ',')
 	}
 	b = append(b, `"id":`...)
 	b = strconv.AppendInt(b, ev.ID, 10)
 	if details && "id" <= ev.DetailsKey && ev.DetailsKey < "previousEventId" {
 		b = append(b, ',')
-		b = appendDetails(b, ev)
+		b = appendDetails(b, ev, data)
 	}
 	b = append(b, `,"previousEventId":`...)
 	b = strconv.AppendInt(b, ev.PreviousEventID, 10)
 	if details && "previousEventId" <= ev.DetailsKey && ev.DetailsKey < "timestamp" {
 		b = append(b, ',')
-		b = appendDetails(b, ev)
+		b = appendDetails(b, ev, data)
 	}
 	b = append(b, `,"timestamp":`...)
 	b = appendMillis(b, ev.Timestamp.UnixMilli())
 	if details && "timestamp" <= ev.DetailsKey && ev.DetailsKey < "type" {
 		b = append(b, ',')
-		b = appendDetails(b, ev)
+		b = appendDetails(b, ev, data)
 	}
 	b = append(b, `,"type":`...)
 	b = appendString(b, ev.Type)
 	if details && "type" <= ev.DetailsKey {
 		b = append(b, ',')
-		b = appendDetails(b, ev)
+		b = appendDetails(b, ev, data)
 	}
 	return append(b, '}')
 }
 
 // appendDetails appends the details member of ev.
-func appendDetails(b []byte, ev *interp.Event) []byte {
+func appendDetails(b []byte, ev *interp.Event, data []byte) []byte {
 	b = appendString(b, ev.DetailsKey)
 	b = append(b, ':')
+	if ev.Lean {
+		return appendStateDetails(b, ev, data)
+	}
 	return appendValue(b, ev.Details)
+}
+
+// appendStateDetails appends the details of a lean event of entering or
+// leaving a state, as encoding/json writes the map that
+// ev.StateDetails returns: keys sorted.
+func appendStateDetails(b []byte, ev *interp.Event, data []byte) []byte {
+	if ev.DetailsKey == "stateEnteredEventDetails" {
+		b = append(b, `{"input":`...)
+		b = appendStateData(b, ev, data)
+		b = append(b, `,"inputDetails":{"truncated":false},"name":`...)
+		b = appendString(b, ev.StateName)
+		return append(b, '}')
+	}
+	b = append(b, `{"name":`...)
+	b = appendString(b, ev.StateName)
+	b = append(b, `,"output":`...)
+	b = appendStateData(b, ev, data)
+	return append(b, `,"outputDetails":{"truncated":false}}`...)
+}
+
+// appendStateData appends a lean event's data as its details hold it: the
+// JSON string of its JSON text.
+func appendStateData(b []byte, ev *interp.Event, data []byte) []byte {
+	if data != nil {
+		return append(b, data...)
+	}
+	return value.AppendQuoted(b, ev.Data, true)
 }
 
 // appendMillis writes ms/1000, in seconds, as encoding/json writes the

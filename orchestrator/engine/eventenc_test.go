@@ -43,6 +43,37 @@ func TestAppendStoredEvent(t *testing.T) {
 	}
 }
 
+// TestAppendStoredLeanEvent checks that a lean event of entering or
+// leaving a state (interp.Event.Lean) is stored as the same event with
+// its Details map would be, its data written from the value or given.
+func TestAppendStoredLeanEvent(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.UTC)
+	datas := []any{nil, "", "<b>&\u2028\xff\"", json.Number("1.5"), true, []any{}, map[string]any{},
+		map[string]any{"n": json.Number("1"), "s": "</script>", "l": []any{nil, map[string]any{"k": "日本"}}}}
+	for _, key := range []string{"stateEnteredEventDetails", "stateExitedEventDetails"} {
+		for _, d := range datas {
+			for _, name := range []string{"S0", "a \"<name>\" é"} {
+				lean := &interp.Event{ID: 7, PreviousEventID: 6, Timestamp: at, Type: "PassStateEntered", DetailsKey: key,
+					Lean: true, StateName: name, Data: d}
+				full := *lean
+				full.Lean, full.StateName, full.Data = false, "", nil
+				full.Details = lean.StateDetails()
+				require.NotNil(t, full.Details)
+				for _, forked := range []bool{false, true} {
+					want, err := json.Marshal(&storedEvent{At: at.UnixNano(), Event: &full, Forked: forked, PrevThread: "p"})
+					require.NoError(t, err)
+					leanJSON, err := json.Marshal(&storedEvent{At: at.UnixNano(), Event: lean, Forked: forked, PrevThread: "p"})
+					require.NoError(t, err)
+					require.Equal(t, string(want), string(leanJSON))
+					require.Equal(t, string(want), string(appendStoredEvent(nil, at.UnixNano(), lean, forked, "p")))
+					data := value.AppendQuoted(nil, d, true)
+					require.Equal(t, string(want), string(appendStoredEventData(nil, at.UnixNano(), lean, data, forked, "p")))
+				}
+			}
+		}
+	}
+}
+
 func FuzzAppendString(f *testing.F) {
 	for _, s := range []string{"", "a", "<&>", "\u2028\u2029", "\xff\xfe", "\"\\\x00\x1f\x7f\b\f", "日本"} {
 		f.Add(s)
@@ -74,6 +105,16 @@ func FuzzAppendStoredEvent(f *testing.F) {
 		want, err := json.Marshal(&storedEvent{At: at, Event: ev, Forked: forked, PrevThread: pt})
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(appendStoredEvent(nil, at, ev, forked, pt)))
+		// The same data in a lean event of entering or leaving a state.
+		for _, key := range []string{"stateEnteredEventDetails", "stateExitedEventDetails"} {
+			lean := &interp.Event{ID: at, PreviousEventID: -at, Timestamp: time.Unix(0, at), Type: typ, DetailsKey: key,
+				Lean: true, StateName: typ, Data: v}
+			full := *lean
+			full.Lean, full.StateName, full.Data, full.Details = false, "", nil, lean.StateDetails()
+			want, err := json.Marshal(&storedEvent{At: at, Event: &full, Forked: forked, PrevThread: pt})
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(appendStoredEvent(nil, at, lean, forked, pt)))
+		}
 	})
 }
 

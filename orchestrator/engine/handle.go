@@ -368,7 +368,11 @@ type step struct {
 	// carried: the checkpoint came with the message, not from the store.
 	carried bool
 
-	events        []*interp.Event
+	events []*interp.Event
+	// eventData[i] is lean events[i]'s data, written when it was emitted
+	// (a task may change the value it was given); pieces of dataBuf.
+	eventData     [][]byte
+	dataBuf       []byte
 	outbox        []outgoing
 	putTokens     []store.Token
 	deleteTokens  []string
@@ -386,8 +390,21 @@ type outgoing struct {
 }
 
 func (s *step) env() *interp.Env {
-	return &interp.Env{Exec: s.ex, Now: s.now, IDs: &s.cp.Events, Rand: s.e.rand,
-		Emit: func(ev *interp.Event) { s.events = append(s.events, ev) }}
+	return &interp.Env{Exec: s.ex, Now: s.now, IDs: &s.cp.Events, Rand: s.e.rand, LeanEvents: true, Emit: s.emit}
+}
+
+// emit collects an event of the step. A lean event's data is written now,
+// as the interpreter would have written it into Details.
+func (s *step) emit(ev *interp.Event) {
+	if ev.Lean {
+		for len(s.eventData) < len(s.events) {
+			s.eventData = append(s.eventData, nil)
+		}
+		start := len(s.dataBuf)
+		s.dataBuf = value.AppendQuoted(s.dataBuf, ev.Data, true)
+		s.eventData = append(s.eventData, s.dataBuf[start:len(s.dataBuf):len(s.dataBuf)])
+	}
+	s.events = append(s.events, ev)
 }
 
 func (s *step) send(m *message, delay time.Duration) {
@@ -551,7 +568,7 @@ func (s *step) after(eff interp.Effect) error {
 // a conflict asks for a fresh read and another try.
 func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	seq := s.th.Seq + 1
-	events := eventWrites(s.msg.Thread, seq, s.now, s.events, s.cp.ForkGens > 0, s.cp.PrevThread)
+	events := appendEventWrites(make([]store.EventWrite, 0, len(s.events)), s.msg.Thread, seq, s.now, s.events, s.eventData, s.cp.ForkGens > 0, s.cp.PrevThread)
 	if len(s.events) > 0 {
 		s.cp.PrevThread = "" // the events followed it
 	}

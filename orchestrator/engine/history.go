@@ -64,7 +64,26 @@ type storedEvent struct {
 // eventWrites turns the events of the step that writes thread at seq,
 // at now, into store writes; forked says the thread has forked.
 func eventWrites(thread string, seq int64, now time.Time, events []*interp.Event, forked bool, prevThread string) []store.EventWrite {
-	out := make([]store.EventWrite, 0, len(events))
+	return appendEventWrites(make([]store.EventWrite, 0, len(events)), thread, seq, now, events, nil, forked, prevThread)
+}
+
+// appendEventWrites is eventWrites appending to out; data[i], when
+// there, is lean events[i]'s data written (appendStoredEventData). The
+// events are written into one buffer, each write a piece of it.
+func appendEventWrites(out []store.EventWrite, thread string, seq int64, now time.Time, events []*interp.Event, data [][]byte, forked bool, prevThread string) []store.EventWrite {
+	if len(events) == 0 {
+		return out
+	}
+	size := 0
+	for i := range events {
+		size += 256
+		if i < len(data) {
+			size += len(data[i])
+		}
+	}
+	buf := make([]byte, 0, size)
+	var ends [8]int
+	offs := ends[:0]
 	at := now.UnixNano()
 	for i, ev := range events {
 		pt := ""
@@ -75,8 +94,17 @@ func eventWrites(thread string, seq int64, now time.Time, events []*interp.Event
 		} else {
 			prevThread = ""
 		}
-		b := appendStoredEvent(make([]byte, 0, 256), at, ev, forked, pt)
-		out = append(out, store.EventWrite{Key: store.StepEventKey(thread, seq, i), Data: b})
+		var d []byte
+		if i < len(data) {
+			d = data[i]
+		}
+		buf = appendStoredEventData(buf, at, ev, d, forked, pt)
+		offs = append(offs, len(buf))
+	}
+	start := 0
+	for i, end := range offs {
+		out = append(out, store.EventWrite{Key: store.StepEventKey(thread, seq, i), Data: buf[start:end:end]})
+		start = end
 	}
 	return out
 }

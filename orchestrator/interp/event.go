@@ -20,6 +20,38 @@ type Event struct {
 	// "stateEnteredEventDetails"; empty when the event has none.
 	DetailsKey string
 	Details    map[string]any
+	// Lean marks a StateEntered or StateExited event built for an Env
+	// with LeanEvents: instead of Details, it carries the state's name
+	// (StateName) and its input or output (Data), which StateDetails turns
+	// into the Details map. It saves building maps that a caller who writes
+	// the event itself (the durable engine) would only read back.
+	Lean      bool
+	StateName string
+	Data      any
+}
+
+// StateDetails returns the event's details: Details, or for a lean event
+// the map its Details would have held.
+func (e *Event) StateDetails() map[string]any {
+	if !e.Lean {
+		return e.Details
+	}
+	return stateDetails(e.DetailsKey, e.StateName, e.Data)
+}
+
+// Details keys of the events of entering and leaving a state.
+const (
+	stateEnteredKey = "stateEnteredEventDetails"
+	stateExitedKey  = "stateExitedEventDetails"
+)
+
+// stateDetails builds the details of entering (key stateEnteredKey) or
+// leaving a state.
+func stateDetails(key, name string, data any) map[string]any {
+	if key == stateEnteredKey {
+		return map[string]any{"name": name, "input": payload(data), "inputDetails": map[string]any{"truncated": false}}
+	}
+	return map[string]any{"name": name, "output": payload(data), "outputDetails": map[string]any{"truncated": false}}
 }
 
 // MarshalJSON implements json.Marshaler.
@@ -31,7 +63,7 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 		"type":            e.Type,
 	}
 	if e.DetailsKey != "" {
-		m[e.DetailsKey] = e.Details
+		m[e.DetailsKey] = e.StateDetails()
 	}
 	return json.Marshal(m)
 }
@@ -99,6 +131,20 @@ func (env *Env) emit(th *Thread, typ, key string, details func() map[string]any)
 		}
 		env.Emit(ev)
 	}
+	th.LastEventID = id
+	return id
+}
+
+// emitState emits the event of entering (key stateEnteredKey) or leaving
+// the state name with data: lean when env.LeanEvents.
+func (env *Env) emitState(th *Thread, typ, key, name string, data any) int64 {
+	if !env.LeanEvents || env.Emit == nil {
+		return env.emit(th, typ, key, func() map[string]any { return stateDetails(key, name, data) })
+	}
+	*env.IDs++
+	id := *env.IDs
+	env.Emit(&Event{ID: id, PreviousEventID: th.LastEventID, Timestamp: env.Now, Type: typ, DetailsKey: key,
+		Lean: true, StateName: name, Data: data})
 	th.LastEventID = id
 	return id
 }

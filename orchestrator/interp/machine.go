@@ -88,6 +88,9 @@ type Env struct {
 	// Emit receives each history event; nil skips building them (ids are
 	// still allocated, since error causes name them).
 	Emit func(*Event)
+	// LeanEvents makes the events of entering and leaving a state lean
+	// (Event.Lean): for an Emit that encodes them itself.
+	LeanEvents bool
 	// Rand is the source of randomness (task tokens, jitter, States.UUID,
 	// $random). Nil means crypto/rand.
 	Rand io.Reader

@@ -178,10 +178,7 @@ func (r *run) enter() (Effect, error) {
 	th.TaskToken = ""
 	th.EnteredTime = r.env.Now
 	begin(r.m, th, r.env)
-	input := th.Input
-	th.EnteredEventID = r.env.emit(th, stateEvents[st.Type].entered, "stateEnteredEventDetails", func() map[string]any {
-		return map[string]any{"name": st.Name, "input": payload(input), "inputDetails": map[string]any{"truncated": false}}
-	})
+	th.EnteredEventID = r.env.emitState(th, stateEvents[st.Type].entered, stateEnteredKey, st.Name, th.Input)
 	switch st.Type {
 	case asl.TypePass:
 		return r.pass()
@@ -263,9 +260,7 @@ func (r *run) exit(output any, next string) (Effect, error) {
 		}
 		th.sized = output
 	}
-	r.env.emit(th, stateEvents[st.Type].exited, "stateExitedEventDetails", func() map[string]any {
-		return map[string]any{"name": st.Name, "output": payload(output), "outputDetails": map[string]any{"truncated": false}}
-	})
+	r.env.emitState(th, stateEvents[st.Type].exited, stateExitedKey, st.Name, output)
 	return r.transition(output, next)
 }
 

@@ -3,7 +3,9 @@ package value
 import (
 	"encoding/json"
 	"slices"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // appendJSON appends the compact JSON text of v as a json.Encoder with
@@ -176,3 +178,28 @@ func AppendSortedKeys(buf []string, m map[string]any) []string {
 	slices.Sort(buf)
 	return buf
 }
+
+// AppendQuoted appends MustString(v), v's JSON text, as a JSON string
+// (AppendString with escapeHTML): what a history event holds for a state's
+// input or output, without building the text as a string first.
+func AppendQuoted(b []byte, v any, escapeHTML bool) []byte {
+	p := quotedScratch.Get().(*[]byte)
+	text, ok := appendJSON((*p)[:0], v)
+	if ok && len(text) > 0 {
+		// text is not changed while AppendString reads it.
+		b = AppendString(b, unsafe.String(&text[0], len(text)), escapeHTML)
+	} else {
+		b = AppendString(b, MustString(v), escapeHTML)
+	}
+	if cap(text) <= maxQuotedScratch {
+		*p = text[:0]
+		quotedScratch.Put(p)
+	}
+	return b
+}
+
+// quotedScratch holds AppendQuoted's buffers for a value's JSON text;
+// larger ones than maxQuotedScratch are dropped.
+var quotedScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxQuotedScratch = 512 << 10

@@ -34,6 +34,26 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	require.Error(t, err)
 }
 
+// TestAppendQuoted checks AppendQuoted against its definition: the JSON
+// string of MustString, escaped as AppendString (and encoding/json) escapes.
+func TestAppendQuoted(t *testing.T) {
+	t.Parallel()
+	values := []any{
+		nil, true, "", "<html> & 'x' \"q\" \\", "\u2028\u2029 \xff é", json.Number("-1.5e+10"), json.Number("abc"),
+		[]any{}, map[string]any{"b": json.Number("1"), "a": []any{nil, "x</script>", map[string]any{"z\n": true}}},
+		1, 2.5, []string{"<x>"}, map[string]string{"k": "&"}, make(chan int),
+	}
+	for _, v := range values {
+		for _, html := range []bool{false, true} {
+			want := AppendString([]byte("prefix"), MustString(v), html)
+			require.Equal(t, string(want), string(AppendQuoted([]byte("prefix"), v, html)), "%#v", v)
+		}
+		want, err := json.Marshal(MustString(v))
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(AppendQuoted(nil, v, true)), "%#v", v)
+	}
+}
+
 func FuzzEncode(f *testing.F) {
 	for _, s := range []string{`null`, `{"a":[1,"x\u2028",{"b":true}],"c":-0.5e3}`, `"\u0000<>&\ud800"`, `[1.0,2e5,-0]`} {
 		f.Add([]byte(s), "")
@@ -64,6 +84,10 @@ func FuzzEncode(f *testing.F) {
 		got, ok := appendJSON(nil, v)
 		if !ok || string(got) != string(want) {
 			t.Fatalf("%s: got %q (%v), encoding/json %q", doc, got, ok, want)
+		}
+		quoted, _ := json.Marshal(string(want))
+		if q := AppendQuoted(nil, v, true); string(q) != string(quoted) {
+			t.Fatalf("%s: AppendQuoted %s, encoding/json %s", doc, q, quoted)
 		}
 	})
 }
