@@ -125,7 +125,8 @@ func (env *Env) emit(th *Thread, typ, key string, details func() map[string]any)
 	*env.IDs++
 	id := *env.IDs
 	if env.Emit != nil {
-		ev := &Event{ID: id, PreviousEventID: th.LastEventID, Timestamp: env.Now, Type: typ, DetailsKey: key}
+		ev := env.newEvent()
+		*ev = Event{ID: id, PreviousEventID: th.LastEventID, Timestamp: env.Now, Type: typ, DetailsKey: key}
 		if details != nil {
 			ev.Details = details()
 		}
@@ -143,10 +144,22 @@ func (env *Env) emitState(th *Thread, typ, key, name string, data any) int64 {
 	}
 	*env.IDs++
 	id := *env.IDs
-	env.Emit(&Event{ID: id, PreviousEventID: th.LastEventID, Timestamp: env.Now, Type: typ, DetailsKey: key,
-		Lean: true, StateName: name, Data: data})
+	ev := env.newEvent()
+	*ev = Event{ID: id, PreviousEventID: th.LastEventID, Timestamp: env.Now, Type: typ, DetailsKey: key,
+		Lean: true, StateName: name, Data: data}
+	env.Emit(ev)
 	th.LastEventID = id
 	return id
+}
+
+// newEvent returns a new event for Emit (see Env.eventSlab).
+func (env *Env) newEvent() *Event {
+	if len(env.eventSlab) == 0 {
+		env.eventSlab = make([]Event, 2)
+	}
+	ev := &env.eventSlab[0]
+	env.eventSlab = env.eventSlab[1:]
+	return ev
 }
 
 // emitAside is emit for an event that the thread's next event does not

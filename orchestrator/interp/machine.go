@@ -100,7 +100,12 @@ type Env struct {
 	// The context object's parts that do not change (see staticContext).
 	ctxFor         *Execution
 	ctxExec, ctxSM map[string]any
+	// eventSlab holds the next events to emit: they are made two at a
+	// time (a state's entry and exit), each handed out once.
+	eventSlab []Event
 	// scratch is the step state that Step reuses from one step to the
-	// next (an Env serves one goroutine at a time).
-	scratch *run
+	// next (an Env serves one goroutine at a time), kept in the Env to
+	// save an allocation where an Env serves one step. An Env is not
+	// copied once used (scratch refers to itself).
+	scratch run
 }

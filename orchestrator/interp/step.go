@@ -131,11 +131,7 @@ func Step(m *Machine, th *Thread, in Input, env *Env) (Effect, error) {
 	if err != nil {
 		return Effect{}, err
 	}
-	r := env.scratch
-	if r == nil {
-		r = &run{}
-		env.scratch = r
-	}
+	r := &env.scratch
 	r.m, r.sm, r.st, r.th, r.env = m, sm, st, th, env
 	switch in.Kind {
 	case Enter:
