@@ -99,7 +99,8 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 	if msg.Kind == kindAbort {
 		return e.abortThread(ctx, m, x, msg, redelivered)
 	}
-	th, cp, carried, err := e.loadThread(ctx, m, msg, redelivered)
+	s := new(step)
+	th, cp, carried, err := e.loadThread(ctx, m, msg, redelivered, &s.thread)
 	if err != nil || th == nil {
 		return "gone", err
 	}
@@ -116,8 +117,8 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		}
 		return "stopped", nil
 	}
-	s := &step{e: e, m: m, ex: x.xd.Exec, rec: x.rec, parent: x.xd.Parent, msg: msg, th: th, cp: cp, now: e.stepTime(cp, msg),
-		carried: carried}
+	s.e, s.m, s.ex, s.rec, s.parent, s.msg, s.th, s.cp, s.now = e, m, x.xd.Exec, x.rec, x.xd.Parent, msg, th, cp, e.stepTime(cp, msg)
+	s.carried = carried
 	switch msg.Kind {
 	case kindChild, kindLaunch:
 		// These messages are not fenced by a sequence number: their effect
@@ -207,13 +208,15 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 // commit is fenced by the step's Seq, so a duplicate fails there instead
 // of at a read. A child's first message finds no thread; its checkpoint is
 // the one it carries or its parent's spec. A nil thread (and nil error)
-// means the message has nothing to act on.
-func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, msg *message, redelivered bool) (*store.Thread, *checkpoint, bool, error) {
+// means the message has nothing to act on. A thread that is not read is
+// written in carriedTh and returned.
+func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, msg *message, redelivered bool, carriedTh *store.Thread) (*store.Thread, *checkpoint, bool, error) {
 	var early *checkpoint // decoded from msg.CP, not used
 	if msg.CP != nil && !redelivered && (msg.Kind == kindStep || msg.Kind == kindTimer) {
 		cp, err := e.checkpointOf(msg.Exec, msg.Thread, msg.CP)
 		if err == nil && sideEffectFree(m, cp, msg.Kind) {
-			return &store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: msg.Seq, Data: msg.CP}, cp, true, nil
+			*carriedTh = store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: msg.Seq, Data: msg.CP}
+			return carriedTh, cp, true, nil
 		}
 		early = cp
 	}
@@ -371,8 +374,12 @@ type step struct {
 	events []*interp.Event
 	// eventData[i] is lean events[i]'s data, written when it was emitted
 	// (a task may change the value it was given); pieces of dataBuf.
+	// lastPiece is the last lean event's, of lastData, while no task has
+	// been called since: a state's output is often its input.
 	eventData     [][]byte
 	dataBuf       []byte
+	lastData      any
+	lastPiece     []byte
 	outbox        []outgoing
 	putTokens     []store.Token
 	deleteTokens  []string
@@ -381,6 +388,26 @@ type step struct {
 	execUpdate    *store.ExecutionUpdate
 	base          *store.ThreadWrite // a fork's base thread, written first
 	joined        bool               // the children are all done: join them
+
+	// Room for what a step usually has, so that it is part of the step's
+	// one allocation instead of many: the interpreter's Env (made once,
+	// see env), the thread when it came with the message, the first
+	// events and messages, the commit's and the send's parameters. None
+	// of it outlives the step in the engine or serves another step; the
+	// store and the queue may keep what they are given.
+	envv         interp.Env
+	thread       store.Thread
+	eventArr     [2]*interp.Event
+	eventDataArr [2][]byte
+	outArr       [1]outgoing
+	msgArr       [1]message
+	msgsUsed     int
+	entryArr     [1][]byte
+	sendArr      [1]queue.Message
+	writeArr     [3]store.EventWrite
+	threadArr    [1]store.ThreadWrite
+	params       store.CommitParams
+	sendParams   queue.MessageSendParams
 }
 
 // outgoing is a message the step sends after its commit.
@@ -389,25 +416,71 @@ type outgoing struct {
 	delay time.Duration
 }
 
+// env returns the interpreter's Env for the step: one for the whole step
+// (it keeps its scratch between the interpreter's calls), its fields as
+// the step's are now.
 func (s *step) env() *interp.Env {
-	return &interp.Env{Exec: s.ex, Now: s.now, IDs: &s.cp.Events, Rand: s.e.rand, LeanEvents: true, Emit: s.emit}
+	env := &s.envv
+	if env.Emit == nil {
+		env.Emit = s.emit
+		env.LeanEvents = true
+	}
+	env.Exec, env.Now, env.IDs, env.Rand = s.ex, s.now, &s.cp.Events, s.e.rand
+	return env
+}
+
+// newMessage returns a zero message for the step to send: the first is
+// part of the step.
+func (s *step) newMessage() *message {
+	if s.msgsUsed < len(s.msgArr) {
+		s.msgsUsed++
+		return &s.msgArr[s.msgsUsed-1]
+	}
+	return new(message)
+}
+
+// sendNext sends the thread's next message of kind (kindStep, kindTimer),
+// after delay.
+func (s *step) sendNext(kind string, delay time.Duration) {
+	m := s.newMessage()
+	m.Kind, m.Exec, m.Thread, m.Seq = kind, s.msg.Exec, s.msg.Thread, s.th.Seq+1
+	s.send(m, delay)
 }
 
 // emit collects an event of the step. A lean event's data is written now,
 // as the interpreter would have written it into Details.
 func (s *step) emit(ev *interp.Event) {
+	if s.events == nil {
+		s.events = s.eventArr[:0]
+	}
 	if ev.Lean {
+		if s.eventData == nil {
+			s.eventData = s.eventDataArr[:0]
+		}
 		for len(s.eventData) < len(s.events) {
 			s.eventData = append(s.eventData, nil)
 		}
-		start := len(s.dataBuf)
-		s.dataBuf = value.AppendQuoted(s.dataBuf, ev.Data, true)
-		s.eventData = append(s.eventData, s.dataBuf[start:len(s.dataBuf):len(s.dataBuf)])
+		if s.lastPiece == nil || !value.Identical(ev.Data, s.lastData) {
+			start := len(s.dataBuf)
+			s.dataBuf = value.AppendQuoted(s.dataBuf, ev.Data, true)
+			s.lastPiece = s.dataBuf[start:len(s.dataBuf):len(s.dataBuf)]
+		}
+		s.lastData = ev.Data
+		s.eventData = append(s.eventData, s.lastPiece)
 	}
 	s.events = append(s.events, ev)
 }
 
+// calling forgets the last lean event's data: a task about to be called
+// may change the value it is given.
+func (s *step) calling() {
+	s.lastData, s.lastPiece = nil, nil
+}
+
 func (s *step) send(m *message, delay time.Duration) {
+	if s.outbox == nil {
+		s.outbox = s.outArr[:0]
+	}
 	s.outbox = append(s.outbox, outgoing{m: m, delay: delay})
 }
 
@@ -423,12 +496,13 @@ func (s *step) run(ctx context.Context, in interp.Input) error {
 		switch eff.Kind {
 		case interp.Continue:
 			// One state per message: the next state is the next message.
-			s.send(&message{Kind: kindStep, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1}, 0)
+			s.sendNext(kindStep, 0)
 			return nil
 		case interp.Sleep:
-			s.send(&message{Kind: kindTimer, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1}, eff.Due.Sub(s.now))
+			s.sendNext(kindTimer, eff.Due.Sub(s.now))
 			return nil
 		case interp.Invoke:
+			s.calling()
 			w, res, terr, err := s.invokeTask(ctx, eff.Task)
 			if err != nil {
 				return err
@@ -551,9 +625,9 @@ func (s *step) done() {
 func (s *step) after(eff interp.Effect) error {
 	switch eff.Kind {
 	case interp.Continue:
-		s.send(&message{Kind: kindStep, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1}, 0)
+		s.sendNext(kindStep, 0)
 	case interp.Sleep:
-		s.send(&message{Kind: kindTimer, Exec: s.msg.Exec, Thread: s.msg.Thread, Seq: s.th.Seq + 1}, eff.Due.Sub(s.now))
+		s.sendNext(kindTimer, eff.Due.Sub(s.now))
 	case interp.Done:
 		s.done()
 	case interp.Fork:
@@ -568,7 +642,11 @@ func (s *step) after(eff interp.Effect) error {
 // a conflict asks for a fresh read and another try.
 func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	seq := s.th.Seq + 1
-	events := appendEventWrites(make([]store.EventWrite, 0, len(s.events)), s.msg.Thread, seq, s.now, s.events, s.eventData, s.cp.ForkGens > 0, s.cp.PrevThread)
+	events := s.writeArr[:0]
+	if len(s.events) > len(s.writeArr) {
+		events = make([]store.EventWrite, 0, len(s.events))
+	}
+	events = appendEventWrites(events, s.msg.Thread, seq, s.now, s.events, s.eventData, s.cp.ForkGens > 0, s.cp.PrevThread)
 	if len(s.events) > 0 {
 		s.cp.PrevThread = "" // the events followed it
 	}
@@ -578,36 +656,37 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	outbox := make([][]byte, len(s.outbox))
-	msgs := make([]queue.Message, len(s.outbox))
-	for i, o := range s.outbox {
+	outbox, msgs := s.entryArr[:0], s.sendArr[:0]
+	if n := len(s.outbox); n > len(s.entryArr) {
+		outbox, msgs = make([][]byte, 0, n), make([]queue.Message, 0, n)
+	}
+	for _, o := range s.outbox {
 		if o.m.Thread == s.msg.Thread && o.m.Seq == seq && (o.m.Kind == kindStep || o.m.Kind == kindTimer) && len(data) <= maxCarried {
 			o.m.CP = data // the next step of this thread may skip reading it
 		}
-		// The outbox keeps the message without its checkpoint (a copy);
-		// the message sent carries it.
-		body := appendLeanMessage(make([]byte, 0, 160+len(o.m.CP)), o.m)
-		outbox[i] = encodeOutboxAt(queue.Message{Body: body, Delay: o.delay}, s.now)
-		if o.m.CP != nil {
-			body = appendCarried(body, o.m.CP)
-		}
-		msgs[i] = queue.Message{Body: body, Delay: o.delay}
+		// The outbox keeps the message without its checkpoint; the
+		// message sent carries it.
+		entry, body := encodeOutboxAndBody(o.m, o.delay, s.now)
+		outbox = append(outbox, entry)
+		msgs = append(msgs, queue.Message{Body: body, Delay: o.delay})
 	}
 	if s.base != nil {
 		if err := s.e.store.Commit(ctx, &store.CommitParams{ExecutionARN: s.msg.Exec, Threads: []store.ThreadWrite{*s.base}}); err != nil {
 			return "", fmt.Errorf("writing the base of a fork of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
 		}
 	}
-	err = s.e.store.Commit(ctx, &store.CommitParams{
+	s.threadArr[0] = store.ThreadWrite{ThreadID: s.msg.Thread, ExpectSeq: s.th.Seq, Seq: seq, Data: data, Outbox: outbox}
+	s.params = store.CommitParams{
 		ExecutionARN:        s.msg.Exec,
 		ExecutionUpdate:     s.execUpdate,
-		Threads:             []store.ThreadWrite{{ThreadID: s.msg.Thread, ExpectSeq: s.th.Seq, Seq: seq, Data: data, Outbox: outbox}},
+		Threads:             s.threadArr[:1],
 		Events:              events,
 		TokensPut:           s.putTokens,
 		TokensDelete:        s.deleteTokens,
 		ActivityTasks:       s.activityTasks,
 		ActivityTasksDelete: s.activityDone,
-	})
+	}
+	err = s.e.store.Commit(ctx, &s.params)
 	if errors.Is(err, store.ErrConflict) {
 		if fenced {
 			return "conflict", nil
@@ -629,7 +708,7 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	if err := s.e.crash("committed"); err != nil {
 		return "", err
 	}
-	if err := s.e.sendMessages(ctx, msgs); err != nil {
+	if err := s.e.sendMessagesWith(ctx, msgs, &s.sendParams); err != nil {
 		// Committed: the outbox is re-sent when the message comes back.
 		return "", fmt.Errorf("sending outbox of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
 	}
@@ -659,14 +738,47 @@ func encodeOutboxAt(m queue.Message, now time.Time) []byte {
 	b := make([]byte, 0, len(m.Body)+64)
 	b = append(b, `{"b":`...)
 	b = append(b, m.Body...)
-	if m.Delay > 0 {
+	return appendOutboxEnd(b, m.Delay, now)
+}
+
+// appendOutboxEnd ends an outbox entry whose body b holds: its delay.
+func appendOutboxEnd(b []byte, delay time.Duration, now time.Time) []byte {
+	if delay > 0 {
 		b = append(b, `,"d":`...)
-		b = strconv.AppendInt(b, int64(m.Delay), 10)
-		at, _ := now.Add(m.Delay).MarshalJSON()
+		b = strconv.AppendInt(b, int64(delay), 10)
+		at, _ := now.Add(delay).MarshalJSON()
 		b = append(b, `,"at":`...)
 		b = append(b, at...)
 	}
 	return append(b, '}')
+}
+
+// encodeOutboxAndBody writes m, sent at now after delay, as its thread's
+// outbox keeps it (encodeOutboxAt of its lean encoding) and as it is sent
+// (carrying its checkpoint if it has one), in one buffer.
+func encodeOutboxAndBody(m *message, delay time.Duration, now time.Time) (entry, body []byte) {
+	var scratch [256]byte
+	lean := appendLeanMessage(scratch[:0], m)
+	// The entry's head and end (at most 64 bytes with a delay), the
+	// body's carried checkpoint and its length.
+	n := 2*len(lean) + len(`{"b":}`)
+	if delay > 0 {
+		n += 64
+	}
+	if m.CP != nil {
+		n += len(m.CP) + len(`,"cl":,"cp":`) + 20
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"b":`...)
+	b = append(b, lean...)
+	b = appendOutboxEnd(b, delay, now)
+	entry = b[:len(b):len(b)]
+	start := len(b)
+	b = append(b, lean...)
+	if m.CP != nil {
+		b = appendCarried(b, m.CP)
+	}
+	return entry, b[start:len(b):len(b)]
 }
 
 // decodeOutbox returns the messages of an outbox, with what is left of

@@ -75,10 +75,15 @@ func appendEventWrites(out []store.EventWrite, thread string, seq int64, now tim
 		return out
 	}
 	size := 0
-	for i := range events {
-		size += 256
+	for i, ev := range events {
+		// What a lean event of entering or leaving a state takes, short
+		// ids aside; others have a details map to write.
+		size += 192 + len(ev.Type) + len(ev.StateName) + len(prevThread)
 		if i < len(data) {
 			size += len(data[i])
+		}
+		if !ev.Lean && ev.DetailsKey != "" {
+			size += 128
 		}
 	}
 	buf := make([]byte, 0, size)

@@ -60,6 +60,12 @@ func (b *SendBatch) Len() int {
 
 // sendMessages sends msgs, or adds them to the context's batch.
 func (e *Engine) sendMessages(ctx context.Context, msgs []queue.Message) error {
+	return e.sendMessagesWith(ctx, msgs, nil)
+}
+
+// sendMessagesWith is sendMessages with the send's parameters in p (nil:
+// new ones).
+func (e *Engine) sendMessagesWith(ctx context.Context, msgs []queue.Message, p *queue.MessageSendParams) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -69,5 +75,9 @@ func (e *Engine) sendMessages(ctx context.Context, msgs []queue.Message) error {
 		b.mu.Unlock()
 		return nil
 	}
-	return e.queue.MessageSend(ctx, &queue.MessageSendParams{Messages: msgs})
+	if p == nil {
+		p = new(queue.MessageSendParams)
+	}
+	*p = queue.MessageSendParams{Messages: msgs}
+	return e.queue.MessageSend(ctx, p)
 }

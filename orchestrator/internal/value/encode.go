@@ -2,6 +2,7 @@ package value
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"sync"
 	"unicode/utf8"
@@ -186,6 +187,8 @@ func AppendQuoted(b []byte, v any, escapeHTML bool) []byte {
 	p := quotedScratch.Get().(*[]byte)
 	text, ok := appendJSON((*p)[:0], v)
 	if ok && len(text) > 0 {
+		// Room for the string and a few escapes, at once.
+		b = slices.Grow(b, len(text)+len(text)/8+2)
 		// text is not changed while AppendString reads it.
 		b = AppendString(b, unsafe.String(&text[0], len(text)), escapeHTML)
 	} else {
@@ -203,3 +206,31 @@ func AppendQuoted(b []byte, v any, escapeHTML bool) []byte {
 var quotedScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 const maxQuotedScratch = 512 << 10
+
+// Identical reports whether a and b are one value, so that their JSON
+// texts are the same while neither is changed: the same map, slices of one
+// backing array and length, or equal strings, numbers, booleans or nils.
+// It is false for anything else, including equal maps or slices that are
+// not the same one.
+func Identical(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && x != nil && y != nil && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) > 0 && len(x) == len(y) && &x[0] == &y[0]
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case json.Number:
+		y, ok := b.(json.Number)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	}
+	return false
+}

@@ -54,6 +54,27 @@ func TestAppendQuoted(t *testing.T) {
 	}
 }
 
+func TestIdentical(t *testing.T) {
+	t.Parallel()
+	m := map[string]any{"a": json.Number("1")}
+	l := []any{"x", nil}
+	for _, c := range []struct {
+		a, b any
+		want bool
+	}{
+		{m, m, true}, {m, map[string]any{"a": json.Number("1")}, false}, {map[string]any(nil), map[string]any(nil), false},
+		{l, l, true}, {l, l[:1], false}, {l, []any{"x", nil}, false}, {[]any{}, []any{}, false},
+		{nil, nil, true}, {nil, m, false}, {"s", "s", true}, {"s", json.Number("1"), false},
+		{json.Number("1"), json.Number("1"), true}, {json.Number("1"), json.Number("1.0"), false},
+		{true, true, true}, {true, false, false}, {1, 1, false}, {m, l, false},
+	} {
+		require.Equal(t, c.want, Identical(c.a, c.b), "%#v %#v", c.a, c.b)
+		if c.want {
+			require.Equal(t, MustString(c.a), MustString(c.b))
+		}
+	}
+}
+
 func FuzzEncode(f *testing.F) {
 	for _, s := range []string{`null`, `{"a":[1,"x\u2028",{"b":true}],"c":-0.5e3}`, `"\u0000<>&\ud800"`, `[1.0,2e5,-0]`} {
 		f.Add([]byte(s), "")
