@@ -153,3 +153,49 @@ func FuzzAppendMillis(f *testing.F) {
 		require.Equal(t, string(want), string(appendMillis(nil, ms)), "%d ms", ms)
 	})
 }
+
+// TestStepEmitData checks that a step writes a lean event's data when it
+// is emitted, once for a state's output that is its input, and again
+// after a task call (which may have changed the value it was given).
+func TestStepEmitData(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	m := map[string]any{"n": json.Number("1")}
+	s := &step{}
+	lean := func(key string, data any) *interp.Event {
+		return &interp.Event{ID: int64(len(s.events) + 1), Timestamp: at, Type: "TaskStateEntered", DetailsKey: key, Lean: true, StateName: "T", Data: data}
+	}
+	s.emit(&interp.Event{ID: 1, Timestamp: at, Type: "X"})
+	s.emit(lean("stateEnteredEventDetails", m))
+	s.emit(lean("stateExitedEventDetails", m)) // the same map: the same text
+	m["x"] = "<y>"                             // a task changes its input
+	s.calling()
+	s.emit(lean("stateEnteredEventDetails", m))
+	s.emit(lean("stateExitedEventDetails", "s"))
+	s.emit(&interp.Event{ID: 6, Timestamp: at, Type: "Y", DetailsKey: "yDetails", Details: map[string]any{"a": "b"}})
+	s.emit(lean("stateExitedEventDetails", "s"))
+	require.Len(t, s.events, 7)
+	require.Equal(t, []string{"", `"{\"n\":1}"`, `"{\"n\":1}"`, `"{\"n\":1,\"x\":\"\u003cy\u003e\"}"`, `"\"s\""`, "", `"\"s\""`},
+		func() []string {
+			out := make([]string, len(s.events))
+			for i := range out {
+				if i < len(s.eventData) {
+					out[i] = string(s.eventData[i])
+				}
+			}
+			return out
+		}())
+	require.Same(t, &s.eventData[1][0], &s.eventData[2][0])
+	// The writes: each event as appendStoredEvent writes it, in its own
+	// piece of one buffer.
+	writes := appendEventWrites(nil, "root", 4, at, s.events, s.eventData, true, "")
+	require.Len(t, writes, 7)
+	for i, w := range writes {
+		want := appendStoredEventData(nil, at.UnixNano(), s.events[i], nil, true, "")
+		if i == 1 || i == 2 {
+			// Written from the value as it was when emitted.
+			want = appendStoredEventData(nil, at.UnixNano(), s.events[i], []byte(`"{\"n\":1}"`), true, "")
+		}
+		require.Equal(t, string(want), string(w.Data), "event %d", i)
+		require.Equal(t, len(w.Data), cap(w.Data))
+	}
+}

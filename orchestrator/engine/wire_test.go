@@ -12,6 +12,7 @@ import (
 	"github.com/stepwise-dev/stepwise/orchestrator/asl"
 	"github.com/stepwise-dev/stepwise/orchestrator/internal/value"
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue"
 )
 
 // TestWireFieldsKnown fails when a type the hand-written wire code writes
@@ -185,6 +186,7 @@ func TestWireMessage(t *testing.T) {
 		require.Equal(t, string(want), string(m.encodeLean()), "message %d", i)
 		body := m.encode()
 		require.True(t, json.Valid(body), "message %d: %s", i, body)
+		requireOutboxAndBody(t, m)
 		if m.CP == nil {
 			require.Equal(t, string(want), string(body))
 		}
@@ -298,6 +300,7 @@ func FuzzWireMessageEncode(f *testing.F) {
 		want, err := json.Marshal(&lean)
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(m.encodeLean()))
+		requireOutboxAndBody(t, m)
 		body := m.encode()
 		got, err := decodeMessage(body)
 		if kind == "" || exec == "" {
@@ -315,6 +318,21 @@ func FuzzWireMessageEncode(f *testing.F) {
 		require.Equal(t, &std, got)
 		require.Equal(t, cp, string(got.CP))
 	})
+}
+
+// requireOutboxAndBody checks that encodeOutboxAndBody writes m as the
+// outbox entry of its lean encoding (encodeOutboxAt) and as its encoding,
+// with and without a delay, each in its own piece of the buffer.
+func requireOutboxAndBody(t *testing.T, m *message) {
+	t.Helper()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.UTC)
+	for _, delay := range []time.Duration{0, 1, 90 * time.Second, 100 * 365 * 24 * time.Hour} {
+		entry, body := encodeOutboxAndBody(m, delay, now)
+		require.Equal(t, string(encodeOutboxAt(queue.Message{Body: m.encodeLean(), Delay: delay}, now)), string(entry))
+		require.Equal(t, string(m.encode()), string(body))
+		require.Equal(t, len(entry), cap(entry))
+		require.Equal(t, len(body), cap(body))
+	}
 }
 
 // plainASCII reports whether b is printable ASCII without backslashes: a
