@@ -73,7 +73,9 @@ func BenchmarkCommit(b *testing.B) {
 			after := s.Stats()
 			commits := after.Commits - before.Commits
 			b.ReportMetric(float64(commits)/b.Elapsed().Seconds(), "commits/s")
-			b.ReportMetric(float64(after.Syncs-before.Syncs)/float64(commits), "fsyncs/commit")
+			ahead := after.AheadSyncs - before.AheadSyncs
+			b.ReportMetric(float64(after.Syncs-before.Syncs-ahead)/float64(commits), "fsyncs/commit")
+			b.ReportMetric(float64(ahead)/float64(commits), "ahead-fsyncs/commit")
 			b.ReportMetric(float64(after.Transactions-before.Transactions)/float64(commits), "records/commit")
 			b.ReportMetric(float64(cpu.Microseconds())/float64(commits), "cpu-µs/commit")
 		})

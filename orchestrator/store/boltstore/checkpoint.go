@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -20,7 +21,7 @@ var (
 // layer is frozen, a new log segment takes the next records, and a
 // goroutine writes the frozen layer into the file in one durable bbolt
 // transaction that also records the segment number; then it drops the
-// frozen layer and removes the segments it covered. Only the syncer role
+// frozen layer and removes the segments it covered. Only the syncer
 // calls it, between groups: every record of the segment is in the active
 // layer.
 func (s *Store) maybeCheckpoint() error {
@@ -63,9 +64,22 @@ func (s *Store) waitFlush() {
 
 // rotate freezes the active layer and starts the next log segment. It
 // returns the frozen layer and the number of the last segment it covers.
+//
+// No group is in flight: every record is synced, so the segments filled
+// since the last rotation are closed, and the spare, if one is being
+// written, becomes the next segment (a segment created here would take
+// its number).
 func (s *Store) rotate() (*layer, uint64, error) {
 	old := s.seg
-	next, err := createSegment(s.walDir, old.n+1, s.opts.NoSync, func() { s.syncs.Add(1) })
+	for _, r := range s.retired {
+		_ = r.f.Close()
+	}
+	s.retired = nil
+	next, err := s.takeSpare(true)
+	if err == nil && next == nil {
+		ahead := cmp.Or(s.opts.segmentBytes, allocChunk)
+		next, err = createSegment(s.walDir, old.n+1, s.opts.NoSync, ahead, ahead, func() { s.syncs.Add(1) })
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("rotating log of %s: %w", s.path, err)
 	}

@@ -17,3 +17,8 @@ func (s *Store) SetLogSync(f func(*os.File) error) {
 	s.logSync = f
 	s.group.mu.Unlock()
 }
+
+// SetSegmentBytes sets how much of a log segment is written ahead with
+// zeros (and so how soon records move to the next) in a store opened
+// with o.
+func SetSegmentBytes(o *Options, n int64) { o.segmentBytes = n }

@@ -49,7 +49,7 @@ const defaultSyncDepth = 1
 // A write joins the open group at once: under mu, its caller checks its
 // conditions against the writes of the open group and of the groups
 // being synced, then the active and frozen layers and the file, and adds
-// its writes to the open group. A caller in the syncer role (see
+// its writes to the open group. A syncer goroutine (see
 // syncLoop; Store.depth of them at most) takes the open group when a
 // slot of the flight is free, writes its record and fdatasyncs; then the
 // groups are published into the active layer (readers see only durable
@@ -224,6 +224,7 @@ func (s *Store) syncLoop() {
 		}
 		g.flight = append(g.flight, gr)
 		g.writing = true
+		alone := len(g.flight) == 1 // every earlier record is synced
 		g.mu.Unlock()
 
 		// Records are written in the order of the flight, one at a
@@ -231,8 +232,7 @@ func (s *Store) syncLoop() {
 		var seg *segment
 		err := s.failure()
 		if err == nil && gr.writes != nil {
-			seg = s.seg
-			if err = s.writeRecord(gr.record); err != nil {
+			if seg, err = s.writeRecord(gr.record, alone); err != nil {
 				s.fail(err)
 			}
 		}
@@ -350,16 +350,39 @@ func (s *Store) checkpoint() {
 	g.mu.Unlock()
 }
 
-// writeRecord finishes the record's header and appends it to the log.
-func (s *Store) writeRecord(rec []byte) error {
+// writeRecord finishes the record's header and appends it to the log,
+// and returns the segment it went to. When the record does not fit in
+// what the segment has written ahead, and alone says that every earlier
+// record is synced, the record starts the spare segment if it is ready
+// (so only the newest segment with records can end in a torn record);
+// otherwise the segment writes more zeros ahead itself.
+func (s *Store) writeRecord(rec []byte, alone bool) (*segment, error) {
 	payload := rec[recordHeader:]
 	binary.LittleEndian.PutUint32(rec, uint32(len(payload)))
 	binary.LittleEndian.PutUint32(rec[4:], crc32.Checksum(payload, crcTable))
-	if err := s.seg.write(rec); err != nil {
-		return fmt.Errorf("writing log of %s: %w", s.path, err)
+	seg := s.seg
+	if !s.opts.NoSync {
+		end := seg.size + int64(len(rec))
+		if end > seg.alloc && alone {
+			next, err := s.takeSpare(false)
+			if err != nil {
+				return nil, err
+			}
+			if next != nil {
+				s.retired = append(s.retired, seg)
+				s.seg, seg = next, next
+				end = seg.size + int64(len(rec))
+			}
+		}
+		if end > seg.alloc/2 {
+			s.startSpare(seg.n + 1)
+		}
+	}
+	if err := seg.write(rec); err != nil {
+		return nil, fmt.Errorf("writing log of %s: %w", s.path, err)
 	}
 	s.transactions.Add(1)
-	return nil
+	return seg, nil
 }
 
 // checkpointDue reports whether the active layer holds

@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -220,11 +221,14 @@ func TestRecoverKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
-	for round := range 3 {
+	for round := range 6 {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestRecoverKillChild$")
 			cmd.Env = append(os.Environ(), "BOLTSTORE_CRASH_DIR="+dir)
+			if round >= 3 {
+				cmd.Env = append(cmd.Env, "BOLTSTORE_CRASH_SEGMENT=8192")
+			}
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
 			cmd.Stderr = os.Stderr
@@ -238,7 +242,7 @@ func TestRecoverKill(t *testing.T) {
 					continue
 				}
 				acked[g] = max(acked[g], seq)
-				if n == 200+round*300 {
+				if n == 200+(round%3)*300 {
 					require.NoError(t, cmd.Process.Kill())
 					break
 				}
@@ -265,7 +269,14 @@ func TestRecoverKillChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child process of TestRecoverKill")
 	}
-	s, err := boltstore.Open(filepath.Join(dir, "store.db"), &boltstore.Options{CheckpointBytes: 32 << 10})
+	opts := &boltstore.Options{CheckpointBytes: 32 << 10}
+	if n, err := strconv.ParseInt(os.Getenv("BOLTSTORE_CRASH_SEGMENT"), 10, 64); err == nil {
+		// Small segments, each written ahead by the one before, and
+		// several of them between checkpoints.
+		boltstore.SetSegmentBytes(opts, n)
+		opts.CheckpointBytes = 256 << 10
+	}
+	s, err := boltstore.Open(filepath.Join(dir, "store.db"), opts)
 	require.NoError(t, err)
 	const writers = 4
 	for g := range writers {
@@ -380,4 +391,94 @@ func testConcurrentReadsDuringCheckpoints(t *testing.T, depth int) {
 	for g := range writers {
 		require.Equal(t, int64(steps), crashCheck(t, s, g))
 	}
+}
+
+// TestSpareSegments writes records through many small log segments, each
+// written ahead with zeros in the background while the one before fills:
+// a crash image reopens with every commit, also with the last record of
+// the newest segment with records torn while an empty spare follows it;
+// a torn record followed by a segment with records fails Open.
+func TestSpareSegments(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	opts := &boltstore.Options{CheckpointBytes: 1 << 30}
+	boltstore.SetSegmentBytes(opts, 4096)
+	s, err := boltstore.Open(filepath.Join(dir, "store.db"), opts)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	crashCreate(t, s, 0)
+	const steps = 200
+	for seq := range int64(steps) {
+		require.NoError(t, crashStep(s, 0, seq))
+	}
+	wal := filepath.Join(dir, "store.db-wal")
+	ents, err := os.ReadDir(wal)
+	require.NoError(t, err)
+	require.Greater(t, len(ents), 2, "records moved to spare segments")
+
+	reopen := func(t *testing.T, crashed string) (int64, error) {
+		t.Helper()
+		r, err := boltstore.Open(filepath.Join(crashed, "store.db"), &boltstore.Options{NoSync: true})
+		if err != nil {
+			return 0, err
+		}
+		defer func() { require.NoError(t, r.Close()) }()
+		return crashCheck(t, r, 0), nil
+	}
+	got, err := reopen(t, copyFiles(t, dir, nil))
+	require.NoError(t, err)
+	require.Equal(t, int64(steps), got)
+
+	// The newest segment with records, and whether an empty one follows.
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	last := -1
+	for i, name := range names {
+		data, err := os.ReadFile(filepath.Join(wal, name))
+		require.NoError(t, err)
+		if len(bytes.TrimRight(data, "\x00")) > len("stepwise boltstore log 1\n") {
+			last = i
+		}
+	}
+	require.GreaterOrEqual(t, last, 1)
+	tear := func(name string) func(string, []byte) []byte {
+		return func(n string, data []byte) []byte {
+			if n != name {
+				return data
+			}
+			body := bytes.TrimRight(data, "\x00")
+			return append(body[:len(body)-1:len(body)-1], make([]byte, len(data)-len(body)+1)...)
+		}
+	}
+	crashed := copyFilesEditing(t, dir, tear(names[last]))
+	if last < len(names)-1 {
+		t.Logf("torn segment %s, then %d spare(s)", names[last], len(names)-1-last)
+	}
+	got, err = reopen(t, crashed)
+	require.NoError(t, err, "a torn record followed only by spares")
+	require.Equal(t, int64(steps-1), got)
+
+	// A torn record in an earlier segment, before one with records.
+	_, err = reopen(t, copyFilesEditing(t, dir, tear(names[last-1])))
+	require.ErrorContains(t, err, "corrupt record")
+}
+
+// copyFilesEditing is copyFiles with edit applied to every log segment
+// (by name).
+func copyFilesEditing(t *testing.T, dir string, edit func(segment string, data []byte) []byte) string {
+	t.Helper()
+	out := copyFiles(t, dir, nil)
+	wal := filepath.Join(out, "store.db-wal")
+	ents, err := os.ReadDir(wal)
+	require.NoError(t, err)
+	for _, e := range ents {
+		p := filepath.Join(wal, e.Name())
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(p, edit(e.Name(), data), 0o600))
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -55,6 +56,9 @@ type Options struct {
 	// syncDepth is how many groups may be syncing at once; 0 means
 	// defaultSyncDepth (tests set it).
 	syncDepth int
+	// segmentBytes is how much of a spare log segment is written ahead
+	// with zeros; 0 means defaultSegmentBytes (tests set it).
+	segmentBytes int64
 }
 
 // DefaultCheckpointBytes is the default Options.CheckpointBytes.
@@ -83,6 +87,9 @@ type Stats struct {
 	// checkpoints (bbolt's two, three when the file grew). Zero with
 	// NoSync.
 	Syncs int64
+	// AheadSyncs is the part of Syncs that wrote log segments ahead
+	// with zeros, in the background: no commit waits for them.
+	AheadSyncs int64
 	// Checkpoints is the number of checkpoints written into the file.
 	Checkpoints int64
 }
@@ -102,7 +109,7 @@ type Store struct {
 
 	// mu guards active's contents and the active and frozen pointers:
 	// readers and the checks of writes hold it shared for a whole
-	// transaction; the syncer role takes it to add a group's writes, a
+	// transaction; the syncer takes it to add a group's writes, a
 	// checkpoint to swap layers.
 	mu         sync.RWMutex
 	active     *layer // writes since the last rotation, newest
@@ -112,8 +119,15 @@ type Store struct {
 	// file at one generation is missing from them until the next.
 	gen uint64
 
-	// The syncer role's: the log segment being written.
-	seg *segment
+	// The syncer's: the log segment being written; the segments it
+	// filled since the last rotation (open until then: a sync of their
+	// last record may still be running); the next segment, being
+	// written ahead with zeros in the background (nil until the
+	// current one is half full).
+	seg     *segment
+	retired []*segment
+	spare   *spareSegment
+	noSpare bool // closing: no more spares
 	// logSync syncs a log segment after records are written (fdatasync;
 	// tests replace it).
 	logSync func(*os.File) error
@@ -127,6 +141,7 @@ type Store struct {
 	commits      atomic.Int64
 	transactions atomic.Int64
 	syncs        atomic.Int64
+	aheadSyncs   atomic.Int64
 	checkpoints  atomic.Int64
 }
 
@@ -244,8 +259,15 @@ func (s *Store) recover() error {
 				if !clean && i < len(replay)-1 {
 					// Only the segment being written at a crash may end
 					// in a torn record; earlier ones were complete and
-					// synced before the next began.
-					return fmt.Errorf("replaying log segment %s: corrupt record at offset %d", file, end)
+					// synced before the next began. Later segments
+					// without records are spares written ahead.
+					later, err := anyRecords(s.walDir, replay[i+1:])
+					if err != nil {
+						return fmt.Errorf("replaying log: %w", err)
+					}
+					if later {
+						return fmt.Errorf("replaying log segment %s: corrupt record at offset %d", file, end)
+					}
 				}
 			}
 			last = replay[len(replay)-1]
@@ -261,7 +283,8 @@ func (s *Store) recover() error {
 			return fmt.Errorf("removing replayed log segments: %w", err)
 		}
 	}
-	s.seg, err = createSegment(s.walDir, last+1, s.opts.NoSync, func() {})
+	ahead := cmp.Or(s.opts.segmentBytes, allocChunk)
+	s.seg, err = createSegment(s.walDir, last+1, s.opts.NoSync, ahead, ahead, func() {})
 	return err
 }
 
@@ -292,6 +315,9 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.waitFlush()
+	// A spare being written becomes the segment that rotate starts;
+	// none is started after it.
+	s.noSpare = true
 	err := s.failure()
 	if err == nil && s.seg != nil {
 		var frozen *layer
@@ -301,10 +327,20 @@ func (s *Store) Close() error {
 			err = s.flush(frozen, n)
 		}
 	}
+	for _, r := range s.retired {
+		_ = r.f.Close()
+	}
+	if sp := s.spare; sp != nil {
+		// Not taken (the store failed): wait for its writer.
+		<-sp.done
+		if sp.seg != nil {
+			_ = sp.seg.f.Close()
+		}
+	}
 	if s.seg != nil {
 		_ = s.seg.f.Close()
 		if err == nil {
-			err = removeSegments(s.walDir, s.seg.n)
+			err = removeSegments(s.walDir, math.MaxUint64)
 		}
 	}
 	if err == nil {
@@ -326,7 +362,7 @@ func (s *Store) Path() string {
 // Stats returns counters since Open.
 func (s *Store) Stats() Stats {
 	return Stats{Commits: s.commits.Load(), Transactions: s.transactions.Load(),
-		Syncs: s.syncs.Load(), Checkpoints: s.checkpoints.Load()}
+		Syncs: s.syncs.Load(), AheadSyncs: s.aheadSyncs.Load(), Checkpoints: s.checkpoints.Load()}
 }
 
 // fail makes the store refuse writes after a failure to write the log or

@@ -1,10 +1,12 @@
 package boltstore
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,7 +144,9 @@ func readSegment(path string, f func(payload []byte) error) (end int64, clean bo
 	off := len(logMagic)
 	for off < len(data) {
 		if len(data)-off < recordHeader {
-			return int64(off), false, nil
+			// Zeros too few for a header end a segment whose next
+			// record did not fit (it went to the next segment).
+			return int64(off), !slices.ContainsFunc(data[off:], func(b byte) bool { return b != 0 }), nil
 		}
 		n := binary.LittleEndian.Uint32(data[off:])
 		sum := binary.LittleEndian.Uint32(data[off+4:])
@@ -164,12 +168,34 @@ func readSegment(path string, f func(payload []byte) error) (end int64, clean bo
 	return int64(off), true, nil
 }
 
+// anyRecords reports whether one of the segments ns in dir has a record
+// (a header that is not zeros) after its magic.
+func anyRecords(dir string, ns []uint64) (bool, error) {
+	for _, n := range ns {
+		f, err := os.Open(filepath.Join(dir, segmentName(n)))
+		if err != nil {
+			return false, err
+		}
+		head := make([]byte, len(logMagic)+recordHeader)
+		k, err := io.ReadFull(f, head)
+		_ = f.Close()
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return false, fmt.Errorf("reading log segment %s: %w", segmentName(n), err)
+		}
+		if k == len(head) && slices.ContainsFunc(head[len(logMagic):], func(b byte) bool { return b != 0 }) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // segment is the log segment being written.
 type segment struct {
 	n      uint64
 	f      *os.File
 	size   int64 // bytes written
 	alloc  int64 // bytes written ahead as zeros (0 with NoSync)
+	ahead  int64 // how many more to write ahead when they run out
 	noSync bool
 }
 
@@ -179,40 +205,109 @@ const allocChunk = 4 << 20
 // zeroChunk is what segment.write writes ahead (only read).
 var zeroChunk [allocChunk]byte
 
-// createSegment creates segment n in dir, writes its header (and unless
-// noSync the zeros of its first chunk) and makes the new file durable
-// (unless noSync), so that records synced into it later survive a crash.
-// syncs counts the fsync calls.
-func createSegment(dir string, n uint64, noSync bool, syncs func()) (*segment, error) {
+// createSegment creates segment n in dir, writes its header and, unless
+// noSync, zeros up to ahead bytes, piece bytes at a time, each piece
+// synced, and makes the new file durable, so that records synced into
+// it later survive a crash. syncs counts the fsync calls.
+func createSegment(dir string, n uint64, noSync bool, ahead, piece int64, syncs func()) (*segment, error) {
 	path := filepath.Join(dir, segmentName(n))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("creating log segment: %w", err)
 	}
-	head := logMagic
-	if !noSync {
-		head = make([]byte, allocChunk)
-		copy(head, logMagic)
-	}
-	if _, err := f.Write(head); err != nil {
+	fail := func(what string, err error) (*segment, error) {
 		_ = f.Close()
-		return nil, fmt.Errorf("writing log segment header: %w", err)
+		return nil, fmt.Errorf("%s log segment: %w", what, err)
+	}
+	if _, err := f.Write(logMagic); err != nil {
+		return fail("writing header of", err)
 	}
 	seg := &segment{n: n, f: f, size: int64(len(logMagic)), noSync: noSync}
-	if !noSync {
-		seg.alloc = int64(len(head))
-		if err := fdatasync(f); err != nil {
-			_ = f.Close()
-			return nil, fmt.Errorf("syncing log segment: %w", err)
+	if noSync {
+		return seg, nil
+	}
+	seg.alloc = seg.size
+	seg.ahead = min(ahead, allocChunk)
+	for seg.alloc < ahead {
+		chunk := min(piece, ahead-seg.alloc, allocChunk)
+		if _, err := f.WriteAt(zeroChunk[:chunk], seg.alloc); err != nil {
+			return fail("writing", err)
 		}
-		syncs()
-		if err := syncDir(dir); err != nil {
-			_ = f.Close()
-			return nil, err
+		seg.alloc += chunk
+		if err := fdatasync(f); err != nil {
+			return fail("syncing", err)
 		}
 		syncs()
 	}
+	if err := syncDir(dir); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	syncs()
 	return seg, nil
+}
+
+// defaultSegmentBytes is how much of a spare segment is written ahead
+// with zeros, and spareSyncBytes how much between its fdatasyncs: small
+// pieces, so that a record's fdatasync, which waits for every write in
+// the device, does not wait long behind them.
+const (
+	defaultSegmentBytes = 8 << 20
+	spareSyncBytes      = 256 << 10
+)
+
+// spareSegment is the next log segment, written ahead with zeros by a
+// goroutine while records go to the current one: a record that does not
+// fit in the current segment starts the spare instead of writing zeros
+// ahead and syncing them on its own way to durability (which held every
+// commit for the time of a 4 MB fdatasync, every 4 MB of log).
+type spareSegment struct {
+	n    uint64
+	done chan struct{}
+	seg  *segment
+	err  error
+}
+
+// startSpare starts writing segment n ahead, unless a spare is being
+// written or the store is closing. The syncer, or rotate, calls it.
+func (s *Store) startSpare(n uint64) {
+	if s.spare != nil || s.opts.NoSync || s.noSpare {
+		return
+	}
+	sp := &spareSegment{n: n, done: make(chan struct{})}
+	s.spare = sp
+	ahead := cmp.Or(s.opts.segmentBytes, defaultSegmentBytes)
+	go func() {
+		defer close(sp.done)
+		sp.seg, sp.err = createSegment(s.walDir, n, false, ahead, spareSyncBytes, func() {
+			s.syncs.Add(1)
+			s.aheadSyncs.Add(1)
+		})
+	}()
+}
+
+// takeSpare returns the spare segment and forgets it; with wait, it waits
+// for it to be written, else it returns nil while it is not. It returns
+// nil when there is no spare.
+func (s *Store) takeSpare(wait bool) (*segment, error) {
+	sp := s.spare
+	if sp == nil {
+		return nil, nil
+	}
+	if wait {
+		<-sp.done
+	} else {
+		select {
+		case <-sp.done:
+		default:
+			return nil, nil
+		}
+	}
+	s.spare = nil
+	if sp.err != nil {
+		return nil, fmt.Errorf("preparing log of %s: %w", s.path, sp.err)
+	}
+	return sp.seg, nil
 }
 
 // write appends encoded records at the end of the segment. Past the
@@ -224,8 +319,8 @@ func createSegment(dir string, n uint64, noSync bool, syncs func()) (*segment, e
 // written). The fdatasync after the record syncs the zeros too.
 func (s *segment) write(b []byte) error {
 	if end := s.size + int64(len(b)); !s.noSync && end > s.alloc {
-		chunk := max(allocChunk, end-s.alloc)
-		zeros := zeroChunk[:]
+		chunk := max(s.ahead, end-s.alloc)
+		zeros := zeroChunk[:min(chunk, allocChunk)]
 		if chunk > allocChunk {
 			zeros = make([]byte, chunk)
 		}
