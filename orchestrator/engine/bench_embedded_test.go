@@ -57,13 +57,16 @@ func benchEmbeddedWorkers() int {
 }
 
 // benchWorkers starts the worker pool, as in `stepwise serve`: each
-// goroutine receives one message, handles it and acknowledges it. The
-// channel gets the first handling error; wait waits for the workers to
-// end once ctx is done.
+// goroutine receives one message, handles it and acknowledges it; and as
+// serve does with the embedded store, it runs with boltstore.Procs
+// GOMAXPROCS. The channel gets the first handling error; wait waits for
+// the workers to end once ctx is done, and restores GOMAXPROCS.
 func benchWorkers(ctx context.Context, q *memqueue.Queue, eng *engine.Engine) (<-chan error, func()) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 1)
-	for range benchEmbeddedWorkers() {
+	workers := benchEmbeddedWorkers()
+	procs := runtime.GOMAXPROCS(boltstore.Procs(runtime.GOMAXPROCS(0)))
+	for range workers {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				ds, err := q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1, Wait: 100 * time.Millisecond})
@@ -83,7 +86,10 @@ func benchWorkers(ctx context.Context, q *memqueue.Queue, eng *engine.Engine) (<
 			}
 		})
 	}
-	return errs, wg.Wait
+	return errs, func() {
+		wg.Wait()
+		runtime.GOMAXPROCS(procs)
+	}
 }
 
 // benchPassChain returns a definition of n Pass states in a chain.

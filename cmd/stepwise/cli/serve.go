@@ -21,6 +21,7 @@ import (
 	"github.com/stepwise-dev/stepwise/orchestrator/app"
 	"github.com/stepwise-dev/stepwise/orchestrator/queue"
 	"github.com/stepwise-dev/stepwise/orchestrator/queue/poller"
+	"github.com/stepwise-dev/stepwise/orchestrator/store/boltstore"
 	"github.com/stepwise-dev/stepwise/statemachines"
 )
 
@@ -114,6 +115,9 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			log.Error("closing the store", "error", err)
 		}
 	}()
+	if rt.StoreKind == "embedded" && !cfg.NoSync && os.Getenv("GOMAXPROCS") == "" {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(boltstore.Procs(runtime.GOMAXPROCS(0))))
+	}
 	sms, err := statemachines.Register(ctx, &statemachines.RegisterParams{Store: rt.Store, Region: rt.Region,
 		AccountID: rt.AccountID, RoleARN: "arn:aws:iam::" + rt.AccountID + ":role/stepwise",
 		Substitutions: deps.substitutions(rt), KnownResource: deps.known, Now: time.Now().UTC()})

@@ -61,6 +61,20 @@ type Options struct {
 	segmentBytes int64
 }
 
+// Procs returns the GOMAXPROCS for a process whose goroutines commit to
+// a durable Store at a high rate, given the cores it may use (the default
+// GOMAXPROCS): one more. The syncer keeps its P through each fdatasync, a
+// blocking system call, and the runtime hands that P to another thread
+// only after a sysmon tick (often longer than the fdatasync); meanwhile
+// the goroutines the syncer has just answered, queued on that P, wait,
+// and when the fdatasync returns the syncer itself may wait for a P. With
+// one P more, the cores keep running goroutines meanwhile: on the 2-core
+// test machine, 1.45 instead of 1.38 cores busy and 9% more transitions
+// a second (BENCHMARKS.md, "Session 4"). `stepwise serve` uses it.
+func Procs(cores int) int {
+	return cores + 1
+}
+
 // DefaultCheckpointBytes is the default Options.CheckpointBytes.
 const DefaultCheckpointBytes = 64 << 20
 
