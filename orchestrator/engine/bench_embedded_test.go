@@ -92,24 +92,6 @@ func benchWorkers(ctx context.Context, q *memqueue.Queue, eng *engine.Engine) (<
 	}
 }
 
-// benchPassChain returns a definition of n Pass states in a chain.
-func benchPassChain(n int) string {
-	var b strings.Builder
-	b.WriteString(`{"StartAt":"S0","States":{`)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if i == n-1 {
-			fmt.Fprintf(&b, `"S%d":{"Type":"Pass","End":true}`, i)
-		} else {
-			fmt.Fprintf(&b, `"S%d":{"Type":"Pass","Next":"S%d"}`, i, i+1)
-		}
-	}
-	b.WriteString(`}}`)
-	return b.String()
-}
-
 // benchSyncer is what the benchmark reads from the store: boltstore's
 // counters of commits and fdatasyncs.
 type benchSyncer interface {

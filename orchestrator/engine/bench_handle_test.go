@@ -39,7 +39,7 @@ func BenchmarkHandlePass(b *testing.B) {
 	require.NoError(b, err)
 	smARN := "arn:aws:states:us-east-1:123456789012:stateMachine:handle"
 	_, err = st.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: smARN, Name: "handle",
-		Definition: handlePassChain(states), Type: "STANDARD", RoleARN: "arn:aws:iam::123456789012:role/r"})
+		Definition: benchPassChain(states), Type: "STANDARD", RoleARN: "arn:aws:iam::123456789012:role/r"})
 	require.NoError(b, err)
 
 	recv := &queue.MessageReceiveParams{MaxMessages: 1}
@@ -97,8 +97,8 @@ func BenchmarkHandlePass(b *testing.B) {
 	b.StopTimer()
 }
 
-// handlePassChain returns a definition of n Pass states in a chain.
-func handlePassChain(n int) string {
+// benchPassChain returns a definition of n Pass states in a chain.
+func benchPassChain(n int) string {
 	var b strings.Builder
 	b.WriteString(`{"StartAt":"S0","States":{`)
 	for i := range n {

@@ -3,7 +3,6 @@ package interp
 import (
 	"fmt"
 	"math"
-	"reflect"
 	"strings"
 	"time"
 
@@ -250,7 +249,7 @@ func (r *run) runtimeErr(name, cause string) *asl.Error {
 // moves to next, or ends the thread.
 func (r *run) exit(output any, next string) (Effect, error) {
 	th, st := r.th, r.st
-	if !sameComposite(output, th.sized) {
+	if !value.Identical(output, th.sized) {
 		if value.SizeExceeds(output, r.maxPayload()) {
 			return r.failThread(&asl.Error{Name: asl.StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)})
 		}
@@ -275,20 +274,6 @@ func (r *run) transition(output any, next string) (Effect, error) {
 	th.State = next
 	th.Input = output
 	return Effect{Kind: Continue}, nil
-}
-
-// sameComposite reports whether a and b are the same object or array (not
-// equal ones: the same map, or slices of one backing array and length).
-func sameComposite(a, b any) bool {
-	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		return ok && x != nil && y != nil && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
-	case []any:
-		y, ok := b.([]any)
-		return ok && len(x) > 0 && len(x) == len(y) && &x[0] == &y[0]
-	}
-	return false
 }
 
 // endEvents emits the events of a thread's end: the execution's for the
