@@ -269,7 +269,7 @@ type spareSegment struct {
 }
 
 // startSpare starts writing segment n ahead, unless a spare is being
-// written or the store is closing. The syncer, or rotate, calls it.
+// written or the store is closing. The syncer calls it (writeRecord).
 func (s *Store) startSpare(n uint64) {
 	if s.spare != nil || s.opts.NoSync || s.noSpare {
 		return
