@@ -23,6 +23,7 @@ import (
 	"github.com/stepwise-dev/stepwise/orchestrator/interp"
 	"github.com/stepwise-dev/stepwise/orchestrator/queue"
 	"github.com/stepwise-dev/stepwise/orchestrator/queue/sqsqueue"
+	"github.com/stepwise-dev/stepwise/orchestrator/store"
 	"github.com/stepwise-dev/stepwise/orchestrator/store/dynamostore"
 )
 
@@ -34,7 +35,10 @@ var awsFaultRuns = map[string]int{
 	"parallel": 3, "parallel-fails": 3, "map-window": 1, "map-tolerated": 3, "nested": 3, "callback": 3,
 }
 
-var faultAWSScale = flag.Int("stepwise.fault-aws-scale", 1, "TestFaultInjectionAWS: run this many times the executions of each workflow")
+var (
+	faultAWSScale = flag.Int("stepwise.fault-aws-scale", 1, "TestFaultInjectionAWS: run this many times the executions of each workflow at once")
+	faultAWSWaves = flag.Int("stepwise.fault-aws-waves", 1, "TestFaultInjectionAWS: run the executions this many times, one wave after the other, each on a new queue (moto's receives slow down as its queue grows)")
+)
 
 // Fault knobs of TestFaultInjectionAWS.
 const (
@@ -65,10 +69,46 @@ const (
 func TestFaultInjectionAWS(t *testing.T) {
 	t.Parallel()
 	env := newAWSEnv(t, "fault", time.Second)
-	ctx := context.Background()
 	st := dynamostore.New(env.ddb, env.table)
-	sq := sqsqueue.New(env.sqs, env.queue.QueueURL)
 	f := &awsFaults{rng: rand.New(rand.NewPCG(2026, 11)), crashes: map[string]int{}}
+	machines := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(awsFaultRuns)) {
+		w, ok := workflows[name]
+		require.True(t, ok, "workflow %q is no longer in engine_test.go", name)
+		machines[name] = createMachine(t, st, name, w.def)
+	}
+	executions, mism := 0, 0
+	t0 := time.Now()
+	for wave := range max(*faultAWSWaves, 1) {
+		if wave > 0 {
+			env.newQueue(t, time.Second)
+		}
+		n, m := runAWSFaultWave(t, env, st, f, machines, wave)
+		executions += n
+		mism += m
+	}
+	elapsed := time.Since(t0)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	crashes := 0
+	for _, n := range f.crashes {
+		crashes += n
+	}
+	t.Logf("fault injection on DynamoDB Local + SQS (moto): executions=%d waves=%d messages_handled=%d injected_crashes=%d (%s) duplicate_sends=%d redeliveries=%d shuffled_batches=%d transient_errors=%d mismatches=%d elapsed=%.1fs",
+		executions, max(*faultAWSWaves, 1), f.handled, crashes, formatCounts(f.crashes), f.dups, f.redeliveries, f.shuffled, f.transients, mism, elapsed.Seconds())
+	if f.lastErr != nil {
+		t.Logf("last transient error: %v", f.lastErr)
+	}
+	require.Zero(t, mism)
+}
+
+// runAWSFaultWave starts the executions of one wave (-stepwise.fault-aws-scale
+// times awsFaultRuns) on env's queue, runs the pollers until they end,
+// and returns how many there were and how many did not end as interp.Run
+// ends them (output, error, history's event counts).
+func runAWSFaultWave(t *testing.T, env *awsEnv, st store.Store, f *awsFaults, machines map[string]string, wave int) (int, int) {
+	ctx := context.Background()
+	sq := sqsqueue.New(env.sqs, env.queue.QueueURL)
 	dq := &dupQueue{Queue: sq, f: f}
 	tasks := &fakeTasks{tokens: map[string]bool{}}
 	eng, err := engine.New(&engine.Config{Store: st, Queue: dq, Tasks: tasks, Logger: slog.New(slog.DiscardHandler),
@@ -78,22 +118,23 @@ func TestFaultInjectionAWS(t *testing.T) {
 	execs := map[string][]string{}
 	var all []string
 	for _, name := range slices.Sorted(maps.Keys(awsFaultRuns)) {
-		w, ok := workflows[name]
-		require.True(t, ok, "workflow %q is no longer in engine_test.go", name)
-		arn := createMachine(t, st, name, w.def)
+		w := workflows[name]
 		n := awsFaultRuns[name] * max(*faultAWSScale, 1)
 		if testing.Short() {
 			n = 1
 		}
 		for i := range n {
-			rec, err := eng.Start(ctx, &engine.StartParams{StateMachineARN: arn, Name: fmt.Sprintf("e%d", i), Input: w.input})
+			execName := fmt.Sprintf("e%d", i)
+			if wave > 0 {
+				execName = fmt.Sprintf("w%d-e%d", wave, i)
+			}
+			rec, err := eng.Start(ctx, &engine.StartParams{StateMachineARN: machines[name], Name: execName, Input: w.input})
 			require.NoError(t, err)
 			execs[name] = append(execs[name], rec.ARN)
 			all = append(all, rec.ARN)
 		}
 	}
 
-	t0 := time.Now()
 	pctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	// The worker's handler: the sends of a batch's steps go out together
@@ -116,7 +157,6 @@ func TestFaultInjectionAWS(t *testing.T) {
 	}
 	wg.Go(func() { answerCallbacks(pctx, eng, tasks) })
 	finished, running := waitFinished(t, ctx, env, st, all, awsFaultDeadline*time.Duration(max(*faultAWSScale, 1)))
-	elapsed := time.Since(t0)
 	stop()
 	wg.Wait()
 	for _, a := range running[:min(len(running), 5)] {
@@ -128,23 +168,15 @@ func TestFaultInjectionAWS(t *testing.T) {
 			t.Logf("still running: %s: %d events, the last: %s", a, len(hist), strings.Join(last, ", "))
 		}
 	}
-	require.True(t, finished, "executions did not finish within %s", awsFaultDeadline)
+	require.True(t, finished, "executions of wave %d did not finish within %s", wave, awsFaultDeadline)
 
 	h := &harness{t: t, st: st, eng: eng}
 	mism := checkResults(t, h, execs)
 	mism += checkEventCounts(t, eng, execs)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	crashes := 0
-	for _, n := range f.crashes {
-		crashes += n
+	if *faultAWSWaves > 1 {
+		t.Logf("wave %d: executions=%d mismatches=%d", wave, len(all), mism)
 	}
-	t.Logf("fault injection on DynamoDB Local + SQS (moto): executions=%d messages_handled=%d injected_crashes=%d (%s) duplicate_sends=%d redeliveries=%d shuffled_batches=%d transient_errors=%d mismatches=%d elapsed=%.1fs",
-		len(all), f.handled, crashes, formatCounts(f.crashes), f.dups, f.redeliveries, f.shuffled, f.transients, mism, elapsed.Seconds())
-	if f.lastErr != nil {
-		t.Logf("last transient error: %v", f.lastErr)
-	}
-	require.Zero(t, mism)
+	return len(all), mism
 }
 
 // awsFaults decides and counts the injected faults; it is shared by the
