@@ -52,6 +52,21 @@ func TestStoreSyncDepth2(t *testing.T) {
 	})
 }
 
+// TestStoreSpareSegments runs the suite with fdatasync on, log segments
+// of 8 KB written ahead by the syncer (so records move to a new segment
+// every few commits) and frequent checkpoints.
+func TestStoreSpareSegments(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store {
+		opts := &boltstore.Options{CheckpointBytes: 16 << 10}
+		boltstore.SetSegmentBytes(opts, 8<<10)
+		s, err := boltstore.Open("", opts)
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, s.Close()) })
+		return s
+	})
+}
+
 func TestReopen(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
