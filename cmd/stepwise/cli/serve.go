@@ -115,6 +115,8 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			log.Error("closing the store", "error", err)
 		}
 	}()
+	// One P more than the cores, so that the embedded store's fdatasync
+	// does not leave a core idle (boltstore.Procs).
 	if rt.StoreKind == "embedded" && !cfg.NoSync && os.Getenv("GOMAXPROCS") == "" {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(boltstore.Procs(runtime.GOMAXPROCS(0))))
 	}
