@@ -177,9 +177,9 @@ type StopParams struct {
 // Stop aborts a running execution: one commit of the execution's status
 // and of a last step of its root thread, which records ExecutionAborted
 // and fences out any step of the root that was under way. Its other
-// threads stop at their next message (after at most Config.StatusTTL on
-// another worker; none calls a task or starts anything after Stop
-// returns).
+// threads stop at their next message other than a step, or within 16
+// steps (plus what Config.StatusTTL lets through on another worker);
+// none calls a task or starts anything after Stop returns.
 func (e *Engine) Stop(ctx context.Context, p *StopParams) (*store.Execution, error) {
 	d := map[string]any{}
 	if p.Error != "" {
@@ -216,17 +216,16 @@ func (e *Engine) Stop(ctx context.Context, p *StopParams) (*store.Execution, err
 // or store.ErrConflict if the execution is not running.
 func (e *Engine) stop(ctx context.Context, arn, status, errName, cause, typ, detailsKey string, details map[string]any) (*store.Execution, error) {
 	for attempt := 0; attempt < 20; attempt++ {
-		th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: rootThread})
-		var cp *checkpoint
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			// No thread (an EXPRESS execution): the event alone.
-		case err != nil:
+		th, cp, started, err := e.rootNow(ctx, arn)
+		if err != nil {
 			return nil, err
-		default:
-			if cp, err = decodeCheckpoint(th.Data); err != nil {
+		}
+		if cp != nil && rootEnded(rootThread, cp) {
+			// The root ended; its record may not say so yet.
+			if err := e.finish(ctx, arn, cp); err != nil {
 				return nil, err
 			}
+			return nil, store.ErrConflict
 		}
 		now := e.now().UTC()
 		if cp != nil && now.UnixNano() <= cp.Time {
@@ -245,8 +244,12 @@ func (e *Engine) stop(ctx context.Context, arn, status, errName, cause, typ, det
 			if err != nil {
 				return nil, err
 			}
+			events := []*interp.Event{ev}
+			if started != nil {
+				events = []*interp.Event{started, ev}
+			}
 			p.Threads = []store.ThreadWrite{{ThreadID: rootThread, ExpectSeq: th.Seq, Seq: th.Seq + 1, Data: data}}
-			p.Events = eventWrites(rootThread, th.Seq+1, now, []*interp.Event{ev}, cp.ForkGens > 0, "")
+			p.Events = eventWrites(rootThread, th.Seq+1, now, events, cp.ForkGens > 0, "")
 		}
 		err = e.store.Commit(ctx, p)
 		if errors.Is(err, store.ErrConflict) {
@@ -269,22 +272,35 @@ func (e *Engine) stop(ctx context.Context, arn, status, errName, cause, typ, det
 	return nil, fmt.Errorf("stopping %s: the root thread kept moving", arn)
 }
 
-// Resume re-sends the outbox of every thread of a running execution, so
-// that an execution whose messages were lost (a local process killed
-// before sending) continues. Sending twice is harmless: steps are fenced.
-func (e *Engine) Resume(ctx context.Context, executionARN string, threadIDs []string) error {
-	for _, id := range threadIDs {
-		th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: executionARN, ThreadID: id})
-		if err != nil {
-			return fmt.Errorf("resuming %s thread %q: %w", executionARN, id, err)
-		}
-		cp, err := decodeCheckpoint(th.Data)
-		if err != nil {
-			return fmt.Errorf("resuming %s thread %q: %w", executionARN, id, err)
-		}
-		if err := e.resend(ctx, executionARN, id, th, cp); err != nil {
-			return err
-		}
+// rootNow returns the root thread of execution arn and its checkpoint;
+// before its first step, the checkpoint that follows from the record
+// (at store.NoSeq, not stored) and the ExecutionStarted event that the step
+// leaving it records. An EXPRESS execution has no root thread: cp is
+// nil.
+func (e *Engine) rootNow(ctx context.Context, arn string) (th *store.Thread, cp *checkpoint, started *interp.Event, err error) {
+	th, err = e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: rootThread})
+	if err == nil {
+		cp, err = decodeCheckpoint(th.Data)
+		return th, cp, nil, err
 	}
-	return nil
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, err
+	}
+	x, err := e.execution(ctx, arn, statusFresh)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if x.xd.Express {
+		return nil, nil, nil, nil
+	}
+	m, _, err := e.machine(ctx, x.rec.StateMachineARN, x.xd.Revision)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	input, err := value.DecodeString(x.rec.Input)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("decoding the input of %s: %w", arn, err)
+	}
+	th = &store.Thread{ExecutionARN: arn, ThreadID: rootThread, Seq: store.NoSeq}
+	return th, rootStart(m, x.rec, input), startedEvent(x.rec, x.xd.Exec.RoleARN), nil
 }

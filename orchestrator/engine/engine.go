@@ -22,7 +22,8 @@
 // the commit's fence rejects a duplicate all the same. Steps that call
 // anything read the checkpoint first, so that a duplicate calls nothing.
 // The execution's record is read once per worker and its status at most
-// once per Config.StatusTTL (execinfo.go); Stop fences the root thread.
+// once per Config.StatusTTL, by one step in 16 of a thread other than
+// the root (execinfo.go); Stop fences the root thread.
 //
 // # Fan-out
 //
@@ -128,9 +129,10 @@ type Config struct {
 	ActivityPollTimeout time.Duration
 	// StatusTTL is how long the engine trusts an execution's status that
 	// it read as RUNNING before reading it again for a step without side
-	// effect (default 1 second; negative reads it for every message). A
-	// step that calls a task or starts anything always reads it first.
-	// See execinfo.go.
+	// effect (default 1 second; negative reads it whenever it looks),
+	// which a thread other than the root does on one step message in 16
+	// and on its other messages. A step that calls a task or starts
+	// anything always reads it first. See execinfo.go.
 	StatusTTL time.Duration
 }
 

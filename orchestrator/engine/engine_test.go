@@ -558,12 +558,62 @@ func TestStopAndDuplicateStart(t *testing.T) {
 	require.Equal(t, rec.ARN, again.ARN)
 	_, err = h.eng.Start(ctx, &engine.StartParams{StateMachineARN: arn, Name: "x", Input: `{"other":1}`})
 	require.ErrorIs(t, err, store.ErrAlreadyExists)
+	// Before its first step: the root's first checkpoint is not stored,
+	// and the history has its start already.
+	require.Equal(t, []string{"ExecutionStarted"}, h.eventTypes(ctx, rec.ARN))
 	stopped, err := h.eng.Stop(ctx, &engine.StopParams{ExecutionARN: rec.ARN, Error: "E", Cause: "C"})
 	require.NoError(t, err)
 	require.Equal(t, store.StatusAborted, stopped.Status)
 	_, err = h.eng.Stop(ctx, &engine.StopParams{ExecutionARN: rec.ARN})
 	require.ErrorIs(t, err, engine.ErrNotRunning)
+	h.drain(ctx) // the first step's message, which the stop fenced out
+	require.Equal(t, []string{"ExecutionStarted", "ExecutionAborted"}, h.eventTypes(ctx, rec.ARN))
+	require.Equal(t, store.StatusAborted, h.execution(ctx, rec.ARN).Status)
 	require.ErrorIs(t, h.eng.SendTaskSuccess(ctx, "nope", `{}`), engine.ErrTaskDoesNotExist)
+}
+
+// TestStopEndsLoopingBranch: a branch that loops through Pass and Choice
+// states forever stops within 16 steps of its execution's stop, though
+// such steps do not read the execution's status each time.
+func TestStopEndsLoopingBranch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, 9, 0, 0, 0)
+	arn := h.startOne(ctx, "loop", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"C"},"C":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":false,"Next":"A"}],"Default":"D"},"D":{"Type":"Succeed"}}},
+		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}}]}}}`, `{}`)
+	// Another worker handles the messages: what it knows of the
+	// execution is not dropped by the stop.
+	other, err := engine.New(&engine.Config{Store: h.st, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk})
+	require.NoError(t, err)
+	handle := func(n int) int {
+		handled := 0
+		for handled < n {
+			ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1})
+			require.NoError(t, err)
+			if len(ds) == 0 {
+				break
+			}
+			require.NoError(t, other.HandleMessage(ctx, ds[0].Body, ds[0].ReceiveCount))
+			require.NoError(t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{ds[0].ReceiptHandle}}))
+			handled++
+		}
+		return handled
+	}
+	require.Equal(t, 40, handle(40), "the loop runs")
+	loop := func() int64 {
+		th, err := h.st.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: "root/1.0"})
+		require.NoError(t, err)
+		return th.Seq
+	}
+	before := loop()
+	_, err = h.eng.Stop(ctx, &engine.StopParams{ExecutionARN: arn})
+	require.NoError(t, err)
+	h.clk.Advance(2 * time.Second) // past the other worker's StatusTTL
+	require.Less(t, handle(1000), 1000, "the loop goes on after the stop")
+	require.LessOrEqual(t, loop()-before, int64(16), "steps of the loop after the stop")
+	hist := h.eventTypes(ctx, arn)
+	require.Equal(t, "ExecutionAborted", hist[len(hist)-1])
 }
 
 // drain handles every message that is visible now, without moving the
@@ -625,4 +675,53 @@ func (h *harness) event(ctx context.Context, arn, typ string) *interp.Event {
 	}
 	h.t.Fatalf("no %s event in the history of %s", typ, arn)
 	return nil
+}
+
+// TestEndRecordedAfterCrash: the root's last step and the execution's
+// record are two writes; a worker that dies between them leaves the
+// record RUNNING, and whoever finds the root ended next records the end:
+// the message's redelivery, Stop (which then finds nothing to stop), the
+// execution's timeout, ResumeAll.
+func TestEndRecordedAfterCrash(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, by := range []string{"redelivery", "stop", "timeout", "resume"} {
+		t.Run(by, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, 10, 0, 0, 0)
+			crashing, err := engine.New(&engine.Config{Store: h.st, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk,
+				FaultFunc: func(point string) error {
+					if point == "committed" {
+						return errors.New("injected crash at " + point)
+					}
+					return nil
+				}})
+			require.NoError(t, err)
+			arn := h.startOne(ctx, "one", `{"StartAt":"P","TimeoutSeconds":60,"States":{"P":{"Type":"Pass","Result":{"r":1},"End":true}}}`, `{}`)
+			ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1})
+			require.NoError(t, err)
+			require.Len(t, ds, 1)
+			require.ErrorContains(t, crashing.HandleMessage(ctx, ds[0].Body, ds[0].ReceiveCount), "injected crash")
+			require.Equal(t, store.StatusRunning, h.execution(ctx, arn).Status, "the worker died before the record")
+			require.Equal(t, []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"}, h.eventTypes(ctx, arn))
+			switch by {
+			case "redelivery":
+				require.NoError(t, h.eng.HandleMessage(ctx, ds[0].Body, 2))
+			case "stop":
+				_, err := h.eng.Stop(ctx, &engine.StopParams{ExecutionARN: arn})
+				require.ErrorIs(t, err, engine.ErrNotRunning)
+			case "timeout":
+				require.NoError(t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{ds[0].ReceiptHandle}}))
+				h.advance(ctx, time.Minute) // the execution's timeout message
+			case "resume":
+				_, err := h.eng.ResumeAll(ctx)
+				require.NoError(t, err)
+			}
+			rec := h.execution(ctx, arn)
+			require.Equal(t, store.StatusSucceeded, rec.Status)
+			require.JSONEq(t, `{"r":1}`, rec.Output)
+			require.False(t, rec.StoppedAt.IsZero())
+			require.Equal(t, []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"}, h.eventTypes(ctx, arn))
+		})
+	}
 }

@@ -67,6 +67,11 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		want = statusFresh
 	case msg.Thread == rootThread:
 		want = statusAny // the root is fenced by the commits that end it
+	case msg.Kind == kindStep && (msg.Seq+2)%statusEvery != 0:
+		// Only every statusEvery-th step of a thread (the step that
+		// writes Seq statusEvery-1, 2*statusEvery-1, ...) looks at the
+		// status; a step that calls anything reads it anyway.
+		want = statusAny
 	}
 	x, err := e.execution(ctx, msg.Exec, want)
 	if errors.Is(err, store.ErrNotFound) {
@@ -100,12 +105,19 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		return e.abortThread(ctx, m, x, msg, redelivered)
 	}
 	s := new(step)
-	th, cp, carried, err := e.loadThread(ctx, m, msg, redelivered, &s.thread)
+	th, cp, carried, err := e.loadThread(ctx, m, x, msg, redelivered, &s.thread)
 	if err != nil || th == nil {
 		return "gone", err
 	}
 	if err := e.crash("loaded"); err != nil {
 		return "", err
+	}
+	if redelivered && rootEnded(msg.Thread, cp) {
+		// The step that ended the root may have died before the record
+		// said so (whatever this message was, it was handled by then).
+		if err := e.finish(ctx, msg.Exec, cp); err != nil {
+			return "", err
+		}
 	}
 	if cp.Stopped {
 		if cp.Aborted && redelivered {
@@ -119,6 +131,10 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 	}
 	s.e, s.m, s.ex, s.rec, s.parent, s.msg, s.th, s.cp, s.now = e, m, x.xd.Exec, x.rec, x.xd.Parent, msg, th, cp, e.stepTime(cp, msg)
 	s.carried = carried
+	if msg.Thread == rootThread && th.Seq == store.NoSeq {
+		// The root's first step records the execution's start.
+		s.emit(startedEvent(x.rec, x.xd.Exec.RoleARN))
+	}
 	switch msg.Kind {
 	case kindChild, kindLaunch:
 		// These messages are not fenced by a sequence number: their effect
@@ -210,7 +226,7 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 // the one it carries or its parent's spec. A nil thread (and nil error)
 // means the message has nothing to act on. A thread that is not read is
 // written in carriedTh and returned.
-func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, msg *message, redelivered bool, carriedTh *store.Thread) (*store.Thread, *checkpoint, bool, error) {
+func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, x *execInfo, msg *message, redelivered bool, carriedTh *store.Thread) (*store.Thread, *checkpoint, bool, error) {
 	var early *checkpoint // decoded from msg.CP, not used
 	if msg.CP != nil && !redelivered && (msg.Kind == kindStep || msg.Kind == kindTimer) {
 		cp, err := e.checkpointOf(msg.Exec, msg.Thread, msg.CP)
@@ -221,6 +237,21 @@ func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, msg *message
 		early = cp
 	}
 	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: msg.Exec, ThreadID: msg.Thread})
+	if errors.Is(err, store.ErrNotFound) && msg.Thread == rootThread {
+		if msg.Seq != store.NoSeq || msg.Kind != kindStep {
+			return nil, nil, false, nil
+		}
+		// The root's first step: its checkpoint follows from the record.
+		cp := early
+		if cp == nil {
+			input, err := value.DecodeString(x.rec.Input)
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("decoding the input of %s: %w", msg.Exec, err)
+			}
+			cp = rootStart(m, x.rec, input)
+		}
+		return &store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: store.NoSeq}, cp, false, nil
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		if msg.Seq != store.NoSeq || msg.Kind != kindStep || msg.Parent == "" {
 			return nil, nil, false, nil
@@ -385,9 +416,11 @@ type step struct {
 	deleteTokens  []string
 	activityTasks []store.ActivityTask
 	activityDone  []store.ActivityTaskDelete
-	execUpdate    *store.ExecutionUpdate
-	base          *store.ThreadWrite // a fork's base thread, written first
-	joined        bool               // the children are all done: join them
+	// ended: the root thread ends with this step; once it is committed,
+	// the execution's record is updated (finish).
+	ended  bool
+	base   *store.ThreadWrite // a fork's base thread, written first
+	joined bool               // the children are all done: join them
 
 	// Room for what a step usually has, so that it is part of the step's
 	// one allocation instead of many: the interpreter's Env (made once,
@@ -600,18 +633,8 @@ func (s *step) consume() {
 func (s *step) done() {
 	th := &s.cp.Thread
 	if s.msg.Thread == rootThread {
-		u := &store.ExecutionUpdate{StoppedAt: s.now}
-		if th.Status == interp.Succeeded {
-			u.Status = store.StatusSucceeded
-			b, _ := value.Encode(th.Output)
-			u.Output = string(b)
-		} else {
-			u.Status = store.StatusFailed
-			if th.Error != nil {
-				u.Error, u.Cause = th.Error.Name, th.Error.Cause
-			}
-		}
-		s.execUpdate = u
+		// The record says so right after the commit (finish).
+		s.ended = true
 		if m := parentMessage(s.msg.Exec, s.parent); m != nil {
 			s.send(m, 0)
 		}
@@ -678,7 +701,6 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	s.threadArr[0] = store.ThreadWrite{ThreadID: s.msg.Thread, ExpectSeq: s.th.Seq, Seq: seq, Data: data, Outbox: outbox}
 	s.params = store.CommitParams{
 		ExecutionARN:        s.msg.Exec,
-		ExecutionUpdate:     s.execUpdate,
 		Threads:             s.threadArr[:1],
 		Events:              events,
 		TokensPut:           s.putTokens,
@@ -696,17 +718,23 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("committing step of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
 	}
-	if s.execUpdate == nil {
+	if !s.ended {
 		s.e.keepCheckpoint(s.msg.Exec, s.msg.Thread, data, s.cp)
 	}
 	for _, t := range s.activityTasks {
 		s.e.wakeActivity(t.ActivityARN)
 	}
-	if s.execUpdate != nil {
-		s.e.forget(s.msg.Exec)
-	}
 	if err := s.e.crash("committed"); err != nil {
 		return "", err
+	}
+	if s.ended {
+		// Before the outbox: a parent told of the end reads the record.
+		if err := s.e.finish(ctx, s.msg.Exec, s.cp); err != nil {
+			return "", err
+		}
+		if err := s.e.crash("finished"); err != nil {
+			return "", err
+		}
 	}
 	if err := s.e.sendMessagesWith(ctx, msgs, &s.sendParams); err != nil {
 		// Committed: the outbox is re-sent when the message comes back.
@@ -840,4 +868,39 @@ func (e *Engine) timeOut(ctx context.Context, x *execInfo) (string, error) {
 		}
 	}
 	return "timedout", nil
+}
+
+// rootEnded reports whether cp, a checkpoint of thread, is the root's
+// last, written by the step that ended it (not by Stop or a timeout, which
+// update the record in the same commit).
+func rootEnded(thread string, cp *checkpoint) bool {
+	return thread == rootThread && !cp.Stopped && cp.Thread.Status != interp.Running
+}
+
+// finish updates the record of execution arn, whose root thread ended
+// with checkpoint cp (committed), to say how it ended. The root's last
+// step and the record are two plain writes instead of one transaction (at
+// half the write units); until the record is updated the execution reads
+// as RUNNING, and whoever finds the root ended first (its step, the
+// redelivery of its message, Stop, the execution's timeout, ResumeAll)
+// updates it. A record no longer RUNNING is left as it is.
+func (e *Engine) finish(ctx context.Context, arn string, cp *checkpoint) error {
+	th := &cp.Thread
+	u := &store.ExecutionUpdate{StoppedAt: time.Unix(0, cp.Time).UTC()}
+	if th.Status == interp.Succeeded {
+		u.Status = store.StatusSucceeded
+		b, _ := value.Encode(th.Output)
+		u.Output = string(b)
+	} else {
+		u.Status = store.StatusFailed
+		if th.Error != nil {
+			u.Error, u.Cause = th.Error.Name, th.Error.Cause
+		}
+	}
+	err := e.store.Commit(ctx, &store.CommitParams{ExecutionARN: arn, ExecutionUpdate: u})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("recording the end of %s: %w", arn, err)
+	}
+	e.forget(arn)
+	return nil
 }

@@ -172,6 +172,13 @@ func (e *Engine) history(ctx context.Context, arn string) ([]numbered, error) {
 		}
 		after = page.Next
 	}
+	if len(stored) == 0 {
+		ev, err := e.startedOnly(ctx, arn)
+		if err != nil || ev == nil {
+			return nil, err
+		}
+		return []numbered{{key: store.StepEventKey(rootThread, 0, 0), event: ev}}, nil
+	}
 	sort.Slice(stored, func(i, j int) bool {
 		a, b := stored[i], stored[j]
 		switch {
@@ -328,11 +335,30 @@ func (e *Engine) HistoryPage(ctx context.Context, p *HistoryPageParams) (*Histor
 		}
 	}
 	if len(res.Events) == 0 && tok == nil {
-		if _, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: p.ExecutionARN}); err != nil {
-			return nil, fmt.Errorf("reading history of %s: %w", p.ExecutionARN, err)
+		ev, err := e.startedOnly(ctx, p.ExecutionARN)
+		if err != nil {
+			return nil, err
+		}
+		if ev != nil {
+			res.Events = append(res.Events, ev)
 		}
 	}
 	return res, nil
+}
+
+// startedOnly returns the history of an execution that has stored no
+// event: a STANDARD execution before its first step has its
+// ExecutionStarted event (which that step records), an EXPRESS one none.
+// An execution that does not exist is store.ErrNotFound.
+func (e *Engine) startedOnly(ctx context.Context, arn string) (*interp.Event, error) {
+	x, err := e.execution(ctx, arn, statusFresh)
+	if err != nil {
+		return nil, fmt.Errorf("reading history of %s: %w", arn, err)
+	}
+	if x.xd.Express {
+		return nil, nil
+	}
+	return startedEvent(x.rec, x.xd.Exec.RoleARN), nil
 }
 
 // rootPage reads a page by key and returns it if every event on it is

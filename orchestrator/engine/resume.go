@@ -100,7 +100,8 @@ func (e *Engine) resumeExecution(ctx context.Context, arn string) error {
 		id    string
 		start *message
 	}
-	threads := []live{{id: rootThread}}
+	// The root's first message, if it has taken no step.
+	threads := []live{{id: rootThread, start: &message{Kind: kindStep, Exec: arn, Thread: rootThread, Seq: store.NoSeq}}}
 	for len(threads) > 0 {
 		t := threads[len(threads)-1]
 		threads = threads[:len(threads)-1]
@@ -120,6 +121,11 @@ func (e *Engine) resumeExecution(ctx context.Context, arn string) error {
 		}
 		if cp.Stopped {
 			continue
+		}
+		if rootEnded(t.id, cp) {
+			if err := e.finish(ctx, arn, cp); err != nil {
+				return err
+			}
 		}
 		msgs = append(msgs, decodeOutbox(th.Outbox, now)...)
 		if w := cp.Wait; w != nil && w.ChildExec != "" && cp.Thread.Phase == interp.PhaseTask {

@@ -46,7 +46,8 @@ func ExecutionARN(stateMachineARN, name string) string {
 }
 
 // Start starts an execution: for a STANDARD state machine, one commit
-// that creates the execution and its root thread, then the first message;
+// that creates the execution (its root thread's first checkpoint follows
+// from it: rootStart), then the first message;
 // for an EXPRESS one, a commit of the execution record and one message
 // whose handler runs it from start to end (at least once). It returns
 // store.ErrAlreadyExists (wrapped) when the name is taken, unless the
@@ -103,32 +104,17 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 		}
 		return rec, []queue.Message{{Body: (&message{Kind: kindExpress, Exec: arn}).encode()}}, nil
 	}
-	cp := &checkpoint{Thread: interp.Thread{ID: rootThread, Status: interp.Running, State: m.Def.StartAt, Input: input, Started: true},
-		Time: now.UnixNano()}
-	// ExecutionStarted is event 1; the first state's event follows none
-	// (previousEventId 0), as in AWS's histories and interp.Run's.
-	cp.Events = 1
-	startEv := &interp.Event{ID: 1, Timestamp: now, Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails",
-		Details: map[string]any{"input": in, "inputDetails": map[string]any{"truncated": false}, "roleArn": sm.RoleARN}}
-	events := eventWrites(rootThread, 0, now, []*interp.Event{startEv}, false, "")
+	// The root's first checkpoint is not written: it follows from the
+	// record (rootStart), and the step that leaves it records
+	// ExecutionStarted. The execution is one item, one plain write.
 	msgs := firstMessages(arn, m, now, now)
-	outbox := [][]byte{encodeOutbox(msgs[0])}
-	cpData, err := cp.encode()
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(cpData) <= maxCarried {
-		// The first step may skip reading the checkpoint.
+	if cpData, err := rootStart(m, rec, input).encode(); err == nil && len(cpData) <= maxCarried {
+		// The first step may skip reading anything.
 		first := mustDecodeMessage(msgs[0].Body)
 		first.CP = cpData
 		msgs[0].Body = first.encode()
 	}
-	err = e.store.Commit(ctx, &store.CommitParams{
-		ExecutionARN:    arn,
-		ExecutionCreate: rec,
-		Threads:         []store.ThreadWrite{{ThreadID: rootThread, ExpectSeq: store.NoSeq, Seq: 0, Data: cpData, Outbox: outbox}},
-		Events:          events,
-	})
+	err = e.store.Commit(ctx, &store.CommitParams{ExecutionARN: arn, ExecutionCreate: rec})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		old, gerr := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
 		// Idempotent for a running execution of the same input, as AWS.
@@ -152,7 +138,7 @@ func (e *Engine) start(ctx context.Context, p *StartParams, parent *parentLink) 
 // firstMessages are the messages that set a STANDARD execution started at
 // started going, sent at now: its first step and its timeout.
 func firstMessages(arn string, m *interp.Machine, started, now time.Time) []queue.Message {
-	msgs := []queue.Message{{Body: (&message{Kind: kindStep, Exec: arn, Thread: rootThread, Seq: 0}).encode()}}
+	msgs := []queue.Message{{Body: (&message{Kind: kindStep, Exec: arn, Thread: rootThread, Seq: store.NoSeq}).encode()}}
 	if m.Def.TimeoutSeconds > 0 {
 		due := started.Add(time.Duration(m.Def.TimeoutSeconds) * time.Second)
 		msgs = append(msgs, queue.Message{Body: (&message{Kind: kindExecEnd, Exec: arn}).encode(), Delay: max(due.Sub(now), 0)})
@@ -205,4 +191,25 @@ func newUUID(r io.Reader) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// rootStart is the root thread's first checkpoint (at store.NoSeq, as a
+// child's before its first step) of execution rec, whose input is input:
+// never stored, it follows from the record. The step that writes the
+// root's Seq 0 records ExecutionStarted (event 1,
+// startedEvent) with its own events.
+func rootStart(m *interp.Machine, rec *store.Execution, input any) *checkpoint {
+	cp := &checkpoint{Thread: interp.Thread{ID: rootThread, Status: interp.Running, State: m.Def.StartAt, Input: input, Started: true},
+		Time: rec.StartedAt.UnixNano()}
+	// ExecutionStarted is event 1; the first state's event follows none
+	// (previousEventId 0), as in AWS's histories and interp.Run's.
+	cp.Events = 1
+	return cp
+}
+
+// startedEvent is the ExecutionStarted event of execution rec, run by a
+// state machine whose role is roleARN.
+func startedEvent(rec *store.Execution, roleARN string) *interp.Event {
+	return &interp.Event{ID: 1, Timestamp: rec.StartedAt, Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails",
+		Details: map[string]any{"input": rec.Input, "inputDetails": map[string]any{"truncated": false}, "roleArn": roleARN}}
 }
