@@ -25,6 +25,23 @@
 // once per Config.StatusTTL, by one step in 16 of a thread other than
 // the root (execinfo.go); Stop fences the root thread.
 //
+// # Start and end
+//
+// Start writes the execution's record alone (dynamostore: one PutItem and
+// its index entry). The root thread's first checkpoint is not written: it
+// follows from the record (rootStart), at store.NoSeq like a child's, and
+// the first message carries it; the root's first step writes Seq 0 with
+// ExecutionStarted among its events, so a history read before it shows
+// the record's ExecutionStarted alone. The root's last step is a plain
+// commit too, and the record's update (status, output, stop date) follows
+// it (finish): the two were one transaction, billed at twice the units of
+// each item. A worker that dies between them leaves the record RUNNING
+// over an ended root; whoever next finds the root ended updates it: the
+// redelivery of the step's message, Stop and the execution's timeout
+// (which then have nothing to stop), ResumeAll. A parent told of a child
+// execution's end reads the record, so the update comes before the
+// outbox.
+//
 // # Fan-out
 //
 // Parallel branches and Map iterations are threads with their own

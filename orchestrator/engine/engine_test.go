@@ -725,3 +725,53 @@ func TestEndRecordedAfterCrash(t *testing.T) {
 		})
 	}
 }
+
+// readsStore records the ExecutionGet calls of the engine on a real store.
+type readsStore struct {
+	store.Store
+	mu   sync.Mutex
+	gets []store.ExecutionGetParams
+	hide bool // eventually consistent reads miss
+}
+
+func (s *readsStore) ExecutionGet(ctx context.Context, p *store.ExecutionGetParams) (*store.Execution, error) {
+	s.mu.Lock()
+	s.gets = append(s.gets, *p)
+	hide := s.hide && p.Eventual
+	s.mu.Unlock()
+	if hide {
+		return nil, store.ErrNotFound
+	}
+	return s.Store.ExecutionGet(ctx, p)
+}
+
+// TestFirstReadEventual: a worker reads an execution's record
+// consistently for its first message, and eventually consistently for
+// any later one it is the first to see (falling back to a consistent read
+// when that misses).
+func TestFirstReadEventual(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, 12, 0, 0, 0)
+	arn := h.startOne(ctx, "two", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}`, `{}`)
+	next := func() *queue.Delivery {
+		ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1})
+		require.NoError(t, err)
+		require.Len(t, ds, 1)
+		require.NoError(t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{ds[0].ReceiptHandle}}))
+		return ds[0]
+	}
+	worker := func(hide bool) (*engine.Engine, *readsStore) {
+		rs := &readsStore{Store: h.st, hide: hide}
+		eng, err := engine.New(&engine.Config{Store: rs, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk})
+		require.NoError(t, err)
+		return eng, rs
+	}
+	first, rs1 := worker(false)
+	require.NoError(t, first.HandleMessage(ctx, next().Body, 1))
+	require.Equal(t, []store.ExecutionGetParams{{ARN: arn}}, rs1.gets, "the first message reads consistently")
+	second, rs2 := worker(true)
+	require.NoError(t, second.HandleMessage(ctx, next().Body, 1))
+	require.Equal(t, []store.ExecutionGetParams{{ARN: arn, Eventual: true}, {ARN: arn}}, rs2.gets, "a later one eventually, then consistently on a miss")
+	require.Equal(t, store.StatusSucceeded, h.execution(ctx, arn).Status)
+}

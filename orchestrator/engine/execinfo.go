@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,7 +16,10 @@ import (
 // execution starts (its state machine and revision, its context object,
 // its parent), so the engine keeps it in memory: a worker reads an
 // execution's record on its first message and then only its status,
-// at most once per Config.StatusTTL, instead of on every message.
+// at most once per Config.StatusTTL, instead of on every message. That
+// first read is eventually consistent (half the read units on DynamoDB)
+// unless the message is the execution's first: any other comes after a
+// step, well after the record was written (a miss reads consistently).
 //
 // The status matters twice: a stopped execution takes no more steps,
 // and it calls nothing. The second is exact: a step reads the status
@@ -59,6 +63,14 @@ const (
 // execution returns the record of execution arn, from memory unless its
 // status must be fresher than it is.
 func (e *Engine) execution(ctx context.Context, arn string, want int) (*execInfo, error) {
+	return e.executionRead(ctx, arn, want, false)
+}
+
+// executionRead is execution; settled says the execution has taken a
+// step already, so that a first read of its record on this worker may be
+// eventually consistent (at half the read units), and consistent only if
+// that misses it.
+func (e *Engine) executionRead(ctx context.Context, arn string, want int, settled bool) (*execInfo, error) {
 	now := e.now()
 	e.mu.Lock()
 	x, ok := e.execs[arn]
@@ -68,7 +80,11 @@ func (e *Engine) execution(ctx context.Context, arn string, want int) (*execInfo
 	}
 	// A refresh of a status read before may lag a little; the first read
 	// may not (an execution just started must be found).
-	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn, Eventual: ok && want == statusTTL})
+	eventual := ok && want == statusTTL || !ok && settled && want != statusFresh
+	rec, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn, Eventual: eventual})
+	if errors.Is(err, store.ErrNotFound) && eventual && !ok {
+		rec, err = e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading execution %s: %w", arn, err)
 	}

@@ -73,7 +73,10 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 		// status; a step that calls anything reads it anyway.
 		want = statusAny
 	}
-	x, err := e.execution(ctx, msg.Exec, want)
+	// Every message but the root's first comes after a step: the record
+	// was written well before.
+	settled := msg.Thread != rootThread || msg.Seq != store.NoSeq
+	x, err := e.executionRead(ctx, msg.Exec, want, settled)
 	if errors.Is(err, store.ErrNotFound) {
 		return "gone", nil
 	}
