@@ -49,6 +49,9 @@ type message struct {
 	// event (its local id): a child launched in its place follows it.
 	Events int64 `json:"n,omitempty"`
 	Last   int64 `json:"le,omitempty"`
+	// All, on a kindChild of a quiet fork, says its sender found every
+	// child of the fork succeeded (quietEnd).
+	All bool `json:"al,omitempty"`
 	// kindChildExec: the child execution's ARN.
 	ChildExec string `json:"cx,omitempty"`
 	// CP, when set, is the thread's checkpoint at Seq, as its step item
@@ -119,7 +122,11 @@ type checkpoint struct {
 	Parent string `json:"p,omitempty"`
 	Index  int    `json:"i,omitempty"`
 	Gen    int    `json:"g,omitempty"`
-	Fork   *fork  `json:"f,omitempty"`
+	// Siblings, on a child of a quiet fork (fork.Quiet), is how many
+	// children the fork has: a child that succeeds tells its parent only
+	// if it finds them all ended (quietEnd).
+	Siblings int   `json:"sb,omitempty"`
+	Fork     *fork `json:"f,omitempty"`
 	// ForkGens is the generation of the thread's last fork; it survives
 	// the join, so the next fork of the thread gets a new one.
 	ForkGens int `json:"fg,omitempty"`
@@ -217,6 +224,11 @@ type fork struct {
 	// them to have recorded it.
 	Aborting []uint64   `json:"ab,omitempty"`
 	Req      forkLimits `json:"r"`
+	// Quiet: the children that succeed do not report to the parent one
+	// by one; the one that finds them all succeeded reports for all
+	// (quietEnd). A failure reports at once, and a child aborted after it
+	// succeeded reports then.
+	Quiet bool `json:"q,omitempty"`
 }
 
 type forkLimits struct {

@@ -28,24 +28,24 @@ import (
 // us-east-1 list prices used by the cost table (BENCHMARKS.md, "Cost per
 // transition (AWS)", says where they come from).
 const (
-	priceWRU          = 0.625 / 1e6     // DynamoDB on-demand, per write request unit
-	priceRRU          = 0.125 / 1e6     // DynamoDB on-demand, per read request unit
-	priceSQS          = 0.40 / 1e6      // SQS standard, per request (64 KB chunk)
-	priceLambdaReq    = 0.20 / 1e6      // Lambda, per invocation
-	priceLambdaGBs    = 0.0000133334    // Lambda arm64, per GB-second
-	lambdaMemoryGB    = 128.0 / 1024    // the worker's assumed memory size
-	costPollers       = 5               // Lambda's event source mapping starts with five pollers
-	stepFunctionsCost = 25.0            // Step Functions Standard, $ per million transitions
-	costGoal          = 1.0             // $ per million transitions
-	costDeadline      = 5 * time.Minute // a workload that takes longer fails the test
+	priceWRU          = 0.625 / 1e6  // DynamoDB on-demand, per write request unit
+	priceRRU          = 0.125 / 1e6  // DynamoDB on-demand, per read request unit
+	priceSQS          = 0.40 / 1e6   // SQS standard, per request (64 KB chunk)
+	priceLambdaReq    = 0.20 / 1e6   // Lambda, per invocation
+	priceLambdaGBs    = 0.0000133334 // Lambda arm64, per GB-second
+	lambdaMemoryGB    = 128.0 / 1024 // the worker's assumed memory size
+	costPollers       = 5            // Lambda's event source mapping starts with five pollers
+	stepFunctionsCost = 25.0         // Step Functions Standard, $ per million transitions
+	costGoal          = 1.0          // $ per million transitions
 )
 
 var (
-	costFull   = flag.Bool("stepwise.cost-full", false, "TestCostPerTransitionAWS: run the full-size workloads of BENCHMARKS.md (about two minutes) instead of small ones")
-	costOut    = flag.String("stepwise.cost-out", "", "TestCostPerTransitionAWS: also write the cost tables to this file")
-	costWindow = flag.Duration("stepwise.cost-window", 0, "TestCostPerTransitionAWS: the event source mapping's MaximumBatchingWindowInSeconds, as the pollers emulate it")
-	costSteps  = flag.Int("stepwise.cost-steps", 0, "TestCostPerTransitionAWS: Pass states in each Parallel branch and Map iteration (default 5 and 3)")
-	costScale  = flag.Int("stepwise.cost-scale", 1, "TestCostPerTransitionAWS: run this many times the executions of each workload at once (fuller batches)")
+	costFull     = flag.Bool("stepwise.cost-full", false, "TestCostPerTransitionAWS: run the full-size workloads of BENCHMARKS.md (about two minutes) instead of small ones")
+	costOut      = flag.String("stepwise.cost-out", "", "TestCostPerTransitionAWS: also write the cost tables to this file")
+	costWindow   = flag.Duration("stepwise.cost-window", 0, "TestCostPerTransitionAWS: the event source mapping's MaximumBatchingWindowInSeconds, as the pollers emulate it")
+	costSteps    = flag.Int("stepwise.cost-steps", 0, "TestCostPerTransitionAWS: Pass states in each Parallel branch and Map iteration (default 5 and 3)")
+	costScale    = flag.Int("stepwise.cost-scale", 1, "TestCostPerTransitionAWS: run this many times the executions of each workload at once (fuller batches)")
+	costDeadline = flag.Duration("stepwise.cost-deadline", 5*time.Minute, "TestCostPerTransitionAWS: a workload that takes longer fails the test")
 )
 
 // costWorkloads are the Pass chain, the Parallel and the Map of the cost
@@ -203,13 +203,13 @@ func runCostWorkload(t *testing.T, env *awsEnv, w costWorkload) *costResult {
 			&sqsqueue.PollerConfig{BatchSize: 10, Wait: 20 * time.Second})
 		wg.Go(func() { _ = p.Run(pctx) })
 	}
-	finished, _ := waitFinished(t, ctx, env, plain, arns, costDeadline)
+	finished, _ := waitFinished(t, ctx, env, plain, arns, *costDeadline)
 	res.elapsed = time.Since(t0)
 	stop()
 	wg.Wait()
 	res.start = s1.Sub(s0)
 	res.worker = env.meter.Snapshot().Sub(s1)
-	require.True(t, finished, "the executions of %s did not finish within %s", w.name, costDeadline)
+	require.True(t, finished, "the executions of %s did not finish within %s", w.name, *costDeadline)
 
 	want := reference(t, w.def, w.input)
 	require.Equal(t, "SUCCEEDED", want.Status)

@@ -775,3 +775,44 @@ func TestFirstReadEventual(t *testing.T) {
 	require.Equal(t, []store.ExecutionGetParams{{ARN: arn, Eventual: true}, {ARN: arn}}, rs2.gets, "a later one eventually, then consistently on a miss")
 	require.Equal(t, store.StatusSucceeded, h.execution(ctx, arn).Status)
 }
+
+// TestQuietParallel: the branches of a Parallel (8 at most) that succeed
+// do not report to the parent one by one; the last to end, finding its
+// siblings ended, reports for all: the parent takes two steps, its fork
+// and its join. A wider Parallel reports each end.
+func TestQuietParallel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	branches := func(n int) string {
+		var bs []string
+		for i := range n {
+			bs = append(bs, fmt.Sprintf(`{"StartAt":"A%[1]d","States":{"A%[1]d":{"Type":"Pass","Result":%[1]d,"Next":"B%[1]d"},"B%[1]d":{"Type":"Pass","End":true}}}`, i))
+		}
+		return `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[` + strings.Join(bs, ",") + `]}}}`
+	}
+	for _, c := range []struct {
+		branches int
+		rootSeq  int64
+	}{{3, 1}, {8, 1}, {9, 9}} {
+		h := newHarness(t, 13, 0, 0, 0)
+		arn := h.startOne(ctx, fmt.Sprintf("p%d", c.branches), branches(c.branches), `{}`)
+		h.drain(ctx)
+		rec := h.execution(ctx, arn)
+		require.Equal(t, store.StatusSucceeded, rec.Status)
+		var want []string
+		for i := range c.branches {
+			want = append(want, fmt.Sprint(i))
+		}
+		require.JSONEq(t, "["+strings.Join(want, ",")+"]", rec.Output)
+		th, err := h.st.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: arn, ThreadID: "root"})
+		require.NoError(t, err)
+		require.Equal(t, c.rootSeq, th.Seq, "%d branches: the root's last step", c.branches)
+		require.Equal(t, typeCounts(referenceHistory(t, branches(c.branches), `{}`)), typeCounts(mustHistory(t, h, arn)))
+	}
+}
+
+func mustHistory(t *testing.T, h *harness, arn string) []*interp.Event {
+	hist, err := h.eng.History(context.Background(), arn)
+	require.NoError(t, err)
+	return hist
+}

@@ -172,7 +172,8 @@ func (s *step) fork(f *interp.ForkRequest) error {
 		return err
 	}
 	s.cp.Fork = &fork{Gen: gen, Specs: specs, Total: len(f.Children), Done: make([]uint64, (len(f.Children)+63)/64),
-		Req: forkLimits{MaxConcurrency: f.MaxConcurrency, TolCount: f.ToleratedFailureCount, TolPct: f.ToleratedFailurePercentage, Map: f.Map}}
+		Req:   forkLimits{MaxConcurrency: f.MaxConcurrency, TolCount: f.ToleratedFailureCount, TolPct: f.ToleratedFailurePercentage, Map: f.Map},
+		Quiet: !f.Map && len(f.Children) <= quietMax}
 	s.cp.Base = ""
 	if len(f.Children) == 0 {
 		// Nothing to wait for: join at once, in a message of its own.
@@ -348,7 +349,11 @@ func childCheckpoint(parent string, f *fork, i int) (*checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &checkpoint{Thread: *th, Parent: parent, Index: i, Gen: f.Gen}, nil
+	cp := &checkpoint{Thread: *th, Parent: parent, Index: i, Gen: f.Gen}
+	if f.Quiet {
+		cp.Siblings = f.Total
+	}
+	return cp, nil
 }
 
 // childFromParent returns the first checkpoint of the child that msg
@@ -451,6 +456,15 @@ func (e *Engine) abortThread(ctx context.Context, m *interp.Machine, x *execInfo
 			return "", err
 		}
 	}
+	if quietEnded(cp) {
+		// It succeeded without telling its parent: it tells it now.
+		m := &message{Kind: kindChild, Exec: msg.Exec, Thread: cp.Parent, Index: cp.Index, Gen: cp.Gen, Events: cp.Events,
+			Last: cp.Thread.LastEventID, At: cp.Time}
+		if err := e.sendMessages(ctx, []queue.Message{{Body: m.encode()}}); err != nil {
+			return "", fmt.Errorf("reporting the end of thread %q of %s: %w", msg.Thread, msg.Exec, err)
+		}
+		return "reported", nil
+	}
 	if cp.Stopped || cp.Aborted || cp.Thread.Status != interp.Running {
 		// Done already (aborted, or ended and reported on its own).
 		if redelivered && (cp.Stopped || cp.Aborted) {
@@ -518,6 +532,21 @@ func (s *step) childOne() (string, error) {
 	if f == nil || f.Gen != s.msg.Gen || s.cp.Thread.Phase != interp.PhaseChildren || s.msg.Index >= f.Total || f.done(s.msg.Index) {
 		return "duplicate", nil
 	}
+	if s.msg.All {
+		// Every child succeeded: its sender read them all ended. (A fork
+		// that is aborting hears from each of them.)
+		if !f.Quiet || f.Aborting != nil || f.NFailed > 0 {
+			return "duplicate", nil
+		}
+		for i := range f.Total {
+			if !f.done(i) {
+				f.setDone(i)
+				f.NDone++
+			}
+		}
+		s.joined, s.allJoin = true, true
+		return "step", nil
+	}
 	f.setDone(s.msg.Index)
 	f.NDone++
 	f.ChildEvents += s.msg.Events
@@ -573,7 +602,8 @@ const joinConcurrency = 16
 func (s *step) joinResults(ctx context.Context) error {
 	f := s.cp.Fork
 	results := make([]interp.ChildResult, f.Total)
-	lasts := make([]int64, f.Total) // each child's last state event
+	lasts := make([]int64, f.Total)  // each child's last state event
+	events := make([]int64, f.Total) // each child's event counter
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -583,12 +613,12 @@ func (s *step) joinResults(ctx context.Context) error {
 	for range min(joinConcurrency, f.Total) {
 		wg.Go(func() {
 			for i := range next {
-				r, last, err := s.e.childResult(ctx, s.msg.Exec, childID(s.msg.Thread, f.Gen, i))
+				r, last, n, err := s.e.childResult(ctx, s.msg.Exec, childID(s.msg.Thread, f.Gen, i))
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
 				}
-				results[i], lasts[i] = r, last
+				results[i], lasts[i], events[i] = r, last, n
 				mu.Unlock()
 			}
 		})
@@ -622,6 +652,13 @@ func (s *step) joinResults(ctx context.Context) error {
 		}
 		results = ended
 	}
+	if s.allJoin {
+		// The children did not report their events one by one.
+		f.ChildEvents = 0
+		for _, n := range events {
+			f.ChildEvents += n
+		}
+	}
 	s.cp.Events += f.ChildEvents
 	s.cp.Thread.LastEventID = s.cp.Events
 	switch {
@@ -644,17 +681,60 @@ func (s *step) joinResults(ctx context.Context) error {
 
 // childResult reads how a child that ended ended: its last checkpoint.
 // It returns its last state event's local id too.
-func (e *Engine) childResult(ctx context.Context, exec, thread string) (interp.ChildResult, int64, error) {
+func (e *Engine) childResult(ctx context.Context, exec, thread string) (res interp.ChildResult, last, events int64, err error) {
 	th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: exec, ThreadID: thread})
 	if err != nil {
-		return interp.ChildResult{}, 0, fmt.Errorf("loading the result of thread %q: %w", thread, err)
+		return res, 0, 0, fmt.Errorf("loading the result of thread %q: %w", thread, err)
 	}
 	cp, err := decodeCheckpoint(th.Data)
 	if err != nil {
-		return interp.ChildResult{}, 0, err
+		return res, 0, 0, err
 	}
 	if cp.Thread.Status == interp.Running {
-		return interp.ChildResult{}, 0, fmt.Errorf("loading the result of thread %q: it has not ended", thread)
+		return res, 0, 0, fmt.Errorf("loading the result of thread %q: it has not ended", thread)
 	}
-	return interp.ChildResult{Output: cp.Thread.Output, Error: cp.Thread.Error}, cp.Thread.LastEventID, nil
+	return interp.ChildResult{Output: cp.Thread.Output, Error: cp.Thread.Error}, cp.Thread.LastEventID, cp.Events, nil
+}
+
+// quietMax is the most children a quiet fork has (fork.Quiet): each
+// child that succeeds reads up to quietMax-1 siblings.
+const quietMax = 8
+
+// quietEnded reports whether cp is the last checkpoint of a child of a
+// quiet fork that succeeded (and so did not report to its parent).
+func quietEnded(cp *checkpoint) bool {
+	return cp.Siblings > 0 && cp.Thread.Status == interp.Succeeded && !cp.Stopped && !cp.Aborted
+}
+
+// quietEnd runs after the last step of a child of a quiet fork that
+// succeeded (committed, with cp): it reads its siblings' checkpoints, from
+// the next one on, and stops at the first that has not succeeded; if all
+// have, it tells the parent that they all did. Of siblings that end at the
+// same time, the last to commit finds the others ended (the reads are
+// consistent and follow its commit), so one at least tells the parent; a
+// second report is a duplicate there. A failure reports at once and
+// aborts the others, which report then (abortThread).
+func (e *Engine) quietEnd(ctx context.Context, exec, thread string, cp *checkpoint) error {
+	at := cp.Time
+	for k := 1; k < cp.Siblings; k++ {
+		sib := childID(cp.Parent, cp.Gen, (cp.Index+k)%cp.Siblings)
+		th, err := e.store.ThreadGet(ctx, &store.ThreadGetParams{ExecutionARN: exec, ThreadID: sib})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // not started
+		}
+		if err != nil {
+			return fmt.Errorf("reading sibling %q of thread %q: %w", sib, thread, err)
+		}
+		scp, err := decodeCheckpoint(th.Data)
+		if err != nil {
+			return err
+		}
+		if !quietEnded(scp) {
+			return nil
+		}
+		at = max(at, scp.Time)
+	}
+	m := &message{Kind: kindChild, Exec: exec, Thread: cp.Parent, Index: cp.Index, Gen: cp.Gen, Events: cp.Events,
+		Last: cp.Thread.LastEventID, At: at, All: true}
+	return e.sendMessages(ctx, []queue.Message{{Body: m.encode()}})
 }

@@ -122,6 +122,13 @@ func (e *Engine) handleOnce(ctx context.Context, msg *message, redelivered bool)
 			return "", err
 		}
 	}
+	if redelivered && quietEnded(cp) {
+		// The step that ended a child of a quiet fork may have died before
+		// it looked at its siblings.
+		if err := e.quietEnd(ctx, msg.Exec, msg.Thread, cp); err != nil {
+			return "", err
+		}
+	}
 	if cp.Stopped {
 		if cp.Aborted && redelivered {
 			// The step that recorded the abort may have died before
@@ -424,6 +431,12 @@ type step struct {
 	ended  bool
 	base   *store.ThreadWrite // a fork's base thread, written first
 	joined bool               // the children are all done: join them
+	// allJoin: the join follows a quiet fork's report that all its
+	// children succeeded.
+	allJoin bool
+	// quiet: a child of a quiet fork succeeds with this step; once it is
+	// committed, it looks at its siblings (quietEnd).
+	quiet bool
 
 	// Room for what a step usually has, so that it is part of the step's
 	// one allocation instead of many: the interpreter's Env (made once,
@@ -643,6 +656,10 @@ func (s *step) done() {
 		}
 		return
 	}
+	if s.cp.Siblings > 0 && th.Status == interp.Succeeded {
+		s.quiet = true
+		return
+	}
 	s.send(&message{Kind: kindChild, Exec: s.msg.Exec, Thread: s.cp.Parent, Index: s.cp.Index, Gen: s.cp.Gen,
 		Failed: th.Status != interp.Succeeded, Events: s.cp.Events, Last: th.LastEventID, At: s.now.UnixNano()}, 0)
 }
@@ -742,6 +759,11 @@ func (s *step) commit(ctx context.Context, fenced bool) (string, error) {
 	if err := s.e.sendMessagesWith(ctx, msgs, &s.sendParams); err != nil {
 		// Committed: the outbox is re-sent when the message comes back.
 		return "", fmt.Errorf("sending outbox of %s thread %q: %w", s.msg.Exec, s.msg.Thread, err)
+	}
+	if s.quiet {
+		if err := s.e.quietEnd(ctx, s.msg.Exec, s.msg.Thread, s.cp); err != nil {
+			return "", err
+		}
 	}
 	if err := s.e.crash("sent"); err != nil {
 		return "", err

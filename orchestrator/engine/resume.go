@@ -127,6 +127,11 @@ func (e *Engine) resumeExecution(ctx context.Context, arn string) error {
 				return err
 			}
 		}
+		if quietEnded(cp) {
+			if err := e.quietEnd(ctx, arn, t.id, cp); err != nil {
+				return err
+			}
+		}
 		msgs = append(msgs, decodeOutbox(th.Outbox, now)...)
 		if w := cp.Wait; w != nil && w.ChildExec != "" && cp.Thread.Phase == interp.PhaseTask {
 			child, err := e.store.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: w.ChildExec})

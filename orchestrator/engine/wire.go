@@ -105,6 +105,9 @@ func appendLeanMessage(b []byte, m *message) []byte {
 		b = append(b, `,"le":`...)
 		b = strconv.AppendInt(b, m.Last, 10)
 	}
+	if m.All {
+		b = append(b, `,"al":true`...)
+	}
 	if m.ChildExec != "" {
 		b = append(b, `,"cx":`...)
 		b = appendString(b, m.ChildExec)
@@ -173,6 +176,8 @@ func readMessage(b []byte, m *message) bool {
 			m.Events, ok = r.int(64)
 		case "le":
 			m.Last, ok = r.int(64)
+		case "al":
+			m.All, ok = r.bool()
 		case "cx":
 			m.ChildExec, ok = r.plainString()
 		case "p":
@@ -335,6 +340,10 @@ func appendCheckpoint(b []byte, cp *checkpoint) ([]byte, error) {
 	if cp.Gen != 0 {
 		b = append(b, `,"g":`...)
 		b = strconv.AppendInt(b, int64(cp.Gen), 10)
+	}
+	if cp.Siblings != 0 {
+		b = append(b, `,"sb":`...)
+		b = strconv.AppendInt(b, int64(cp.Siblings), 10)
 	}
 	if cp.Fork != nil {
 		f := cp.Fork

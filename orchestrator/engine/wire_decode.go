@@ -71,6 +71,9 @@ func readCheckpoint(b []byte, cp *checkpoint) bool {
 		case "cs":
 			bit = 1 << 12
 			cp.Consumed, ok = r.str()
+		case "sb":
+			bit = 1 << 13
+			cp.Siblings, ok = r.intSized()
 		default:
 			return false // "f", "w", or a key encoding/json matches otherwise
 		}

@@ -30,13 +30,13 @@ func TestWireFieldsKnown(t *testing.T) {
 			"Due:due HasItem:hasItem,omitempty ItemIndex:itemIndex,omitempty ItemValue:itemValue,omitempty " +
 			"Output:output,omitempty Error:error,omitempty sized:"},
 		{asl.Error{}, "Name:Error Cause:Cause NoCause:-"},
-		{checkpoint{}, "Thread:- Events:n Parent:p,omitempty Index:i,omitempty Gen:g,omitempty Fork:f,omitempty " +
+		{checkpoint{}, "Thread:- Events:n Parent:p,omitempty Index:i,omitempty Gen:g,omitempty Siblings:sb,omitempty Fork:f,omitempty " +
 			"ForkGens:fg,omitempty Wait:w,omitempty Time:tm,omitempty Stopped:x,omitempty Aborted:ab,omitempty " +
 			"PrevThread:pt,omitempty Base:b,omitempty OutboxSeq:os,omitempty Consumed:cs,omitempty"},
 		{taskWait{}, "Token:t Heartbeat:hb,omitempty HeartbeatDue:hd,omitzero Activity:a,omitempty ActivityKey:ak,omitempty " +
 			"Started:st,omitempty ChildExec:cx,omitempty internal: response:"},
 		{message{}, "Kind:k Exec:e Thread:t Seq:s Index:i,omitempty Gen:g,omitempty Token:tk,omitempty Output:o,omitempty " +
-			"Error:er,omitempty Cause:c,omitempty Failed:f,omitempty Events:n,omitempty Last:le,omitempty " +
+			"Error:er,omitempty Cause:c,omitempty Failed:f,omitempty Events:n,omitempty Last:le,omitempty All:al,omitempty " +
 			"ChildExec:cx,omitempty CP:cp,omitempty Parent:p,omitempty At:at,omitempty"},
 	} {
 		typ := reflect.TypeOf(c.v)
@@ -65,8 +65,8 @@ func wireCheckpoints() []*checkpoint {
 			PrevThread: "root", OutboxSeq: 4, Consumed: "tok0",
 			Wait: &taskWait{Token: "t", Heartbeat: 5, HeartbeatDue: at, Activity: "arn:a", ActivityKey: "k", Started: true, ChildExec: "arn:x"},
 			Fork: &fork{Gen: 2, Total: 3, Launched: 2, Done: []uint64{5}, NDone: 1, NFailed: 1, ChildEvents: 8, Aborting: []uint64{1},
-				Req: forkLimits{MaxConcurrency: 2, TolCount: 1, TolPct: 12.5, Map: true}}},
-		{Thread: full, Events: 12, Parent: "root", Index: 3, Gen: 2, ForkGens: 1, Time: at.UnixNano(), Stopped: true, Aborted: true,
+				Req: forkLimits{MaxConcurrency: 2, TolCount: 1, TolPct: 12.5, Map: true}, Quiet: true}},
+		{Thread: full, Events: 12, Parent: "root", Index: 3, Gen: 2, Siblings: 5, ForkGens: 1, Time: at.UnixNano(), Stopped: true, Aborted: true,
 			PrevThread: "root", OutboxSeq: 4, Consumed: "tok0"},
 		{Thread: interp.Thread{ID: "root", Status: interp.Failed, Input: nil, Vars: map[string]any{}, TaskInput: map[string]any(nil),
 			ItemValue: []any(nil), Output: json.Number("")}, Wait: &taskWait{Token: ""}},
@@ -167,6 +167,7 @@ func wireMessages() []*message {
 		{Kind: kindStep, Exec: exec, Thread: "root", Seq: 3, CP: cp},
 		{Kind: kindStep, Exec: exec, Thread: "root/1.2", Seq: -1, Index: 2, Gen: 1, Parent: "root", At: 1764244800123456789, CP: cp},
 		{Kind: kindChild, Exec: exec, Thread: "root", Index: 7, Gen: 3, Failed: true, Events: 12, Last: 9, At: 5},
+		{Kind: kindChild, Exec: exec, Thread: "root", Index: 2, Gen: 1, Events: 4, Last: 4, At: 6, All: true},
 		{Kind: kindCallback, Exec: exec, Thread: "root", Token: "tok", Output: json.RawMessage("{ \"a\" :\n [1, 2] }")},
 		{Kind: kindCallback, Exec: exec, Thread: "root", Token: "tok", Failed: true, Error: "E<&>", Cause: "naïve \"quoted\"\n"},
 		{Kind: kindChildExec, Exec: exec, Thread: "root", Token: "tok", ChildExec: "arn:child"},
