@@ -59,6 +59,12 @@
 // completions that one process handles at the same time share one
 // (batched joins, join.go), and a parent commit that loses a race to a
 // sibling's completion in another process is retried from a fresh read.
+// A Parallel of at most 8 branches is quiet instead (fork.Quiet,
+// quietEnd): a branch that succeeds sends nothing and reads its
+// siblings' checkpoints after its commit, and the one that finds them all
+// succeeded tells the parent, which joins; so the parent takes two steps,
+// its fork and its join, and each branch's end is recorded once, by the
+// branch's own last step. A failure reports at once as above.
 // Children are launched in batches of at most LaunchBatch threads per
 // step.
 //
