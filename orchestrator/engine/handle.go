@@ -295,7 +295,8 @@ func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, x *execInfo,
 
 // sideEffectFree reports whether handling a message of kind at checkpoint
 // cp calls nothing outside the engine: entering a Pass, Choice, Succeed,
-// Fail or Wait state, or a Wait's timer.
+// Fail or Wait state, a Parallel or an inline Map (whose children start
+// from the step's outbox, after its commit), or a Wait's timer.
 func sideEffectFree(m *interp.Machine, cp *checkpoint, kind string) bool {
 	if cp.Base != "" || cp.Stopped || cp.Thread.Status != interp.Running {
 		return false
@@ -307,8 +308,10 @@ func sideEffectFree(m *interp.Machine, cp *checkpoint, kind string) bool {
 	switch {
 	case kind == kindStep && cp.Thread.Phase == interp.PhaseEnter:
 		switch st.Type {
-		case asl.TypePass, asl.TypeChoice, asl.TypeSucceed, asl.TypeFail, asl.TypeWait:
+		case asl.TypePass, asl.TypeChoice, asl.TypeSucceed, asl.TypeFail, asl.TypeWait, asl.TypeParallel:
 			return true
+		case asl.TypeMap:
+			return st.ItemReader == nil
 		}
 	case kind == kindTimer && cp.Thread.Phase == interp.PhaseTimer:
 		return st.Type == asl.TypeWait
