@@ -297,10 +297,9 @@ func (e *Engine) rootNow(ctx context.Context, arn string) (th *store.Thread, cp 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	input, err := value.DecodeString(x.rec.Input)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("decoding the input of %s: %w", arn, err)
+	if cp, err = rootFirst(m, x.rec); err != nil {
+		return nil, nil, nil, err
 	}
 	th = &store.Thread{ExecutionARN: arn, ThreadID: rootThread, Seq: store.NoSeq}
-	return th, rootStart(m, x.rec, input), startedEvent(x.rec, x.xd.Exec.RoleARN), nil
+	return th, cp, startedEvent(x.rec, x.xd.Exec.RoleARN), nil
 }

@@ -458,8 +458,7 @@ func (e *Engine) abortThread(ctx context.Context, m *interp.Machine, x *execInfo
 	}
 	if quietEnded(cp) {
 		// It succeeded without telling its parent: it tells it now.
-		m := &message{Kind: kindChild, Exec: msg.Exec, Thread: cp.Parent, Index: cp.Index, Gen: cp.Gen, Events: cp.Events,
-			Last: cp.Thread.LastEventID, At: cp.Time}
+		m := endMessage(msg.Exec, cp, cp.Time)
 		if err := e.sendMessages(ctx, []queue.Message{{Body: m.encode()}}); err != nil {
 			return "", fmt.Errorf("reporting the end of thread %q of %s: %w", msg.Thread, msg.Exec, err)
 		}
@@ -734,7 +733,7 @@ func (e *Engine) quietEnd(ctx context.Context, exec, thread string, cp *checkpoi
 		}
 		at = max(at, scp.Time)
 	}
-	m := &message{Kind: kindChild, Exec: exec, Thread: cp.Parent, Index: cp.Index, Gen: cp.Gen, Events: cp.Events,
-		Last: cp.Thread.LastEventID, At: at, All: true}
+	m := endMessage(exec, cp, at)
+	m.All = true
 	return e.sendMessages(ctx, []queue.Message{{Body: m.encode()}})
 }

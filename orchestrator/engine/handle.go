@@ -254,11 +254,9 @@ func (e *Engine) loadThread(ctx context.Context, m *interp.Machine, x *execInfo,
 		// The root's first step: its checkpoint follows from the record.
 		cp := early
 		if cp == nil {
-			input, err := value.DecodeString(x.rec.Input)
-			if err != nil {
-				return nil, nil, false, fmt.Errorf("decoding the input of %s: %w", msg.Exec, err)
+			if cp, err = rootFirst(m, x.rec); err != nil {
+				return nil, nil, false, err
 			}
-			cp = rootStart(m, x.rec, input)
 		}
 		return &store.Thread{ExecutionARN: msg.Exec, ThreadID: msg.Thread, Seq: store.NoSeq}, cp, false, nil
 	}
@@ -663,8 +661,16 @@ func (s *step) done() {
 		s.quiet = true
 		return
 	}
-	s.send(&message{Kind: kindChild, Exec: s.msg.Exec, Thread: s.cp.Parent, Index: s.cp.Index, Gen: s.cp.Gen,
-		Failed: th.Status != interp.Succeeded, Events: s.cp.Events, Last: th.LastEventID, At: s.now.UnixNano()}, 0)
+	m := endMessage(s.msg.Exec, s.cp, s.now.UnixNano())
+	m.Failed = th.Status != interp.Succeeded
+	s.send(m, 0)
+}
+
+// endMessage is the message that tells a child's parent it ended with
+// checkpoint cp, at (Unix nanoseconds).
+func endMessage(exec string, cp *checkpoint, at int64) *message {
+	return &message{Kind: kindChild, Exec: exec, Thread: cp.Parent, Index: cp.Index, Gen: cp.Gen, Events: cp.Events,
+		Last: cp.Thread.LastEventID, At: at}
 }
 
 // after turns the effect of a parent's join into messages.

@@ -207,6 +207,15 @@ func rootStart(m *interp.Machine, rec *store.Execution, input any) *checkpoint {
 	return cp
 }
 
+// rootFirst is rootStart with the input decoded from the record.
+func rootFirst(m *interp.Machine, rec *store.Execution) (*checkpoint, error) {
+	input, err := value.DecodeString(rec.Input)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the input of %s: %w", rec.ARN, err)
+	}
+	return rootStart(m, rec, input), nil
+}
+
 // startedEvent is the ExecutionStarted event of execution rec, run by a
 // state machine whose role is roleARN.
 func startedEvent(rec *store.Execution, roleARN string) *interp.Event {
