@@ -2,13 +2,17 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/stepwise-dev/stepwise/orchestrator/engine"
+	"github.com/stepwise-dev/stepwise/orchestrator/queue"
 	"github.com/stepwise-dev/stepwise/orchestrator/store"
 	"github.com/stepwise-dev/stepwise/orchestrator/store/boltstore"
 )
@@ -116,4 +120,63 @@ func TestResumeExpress(t *testing.T) {
 	require.Equal(t, 1, n)
 	h2.drain(ctx)
 	require.Equal(t, store.StatusSucceeded, h2.execution(ctx, rec.ARN).Status)
+}
+
+// TestResumeLostEnds: a process that dies between a root's last step and
+// the record's update, or between a quiet Parallel's last branch steps
+// and their report to the parent, loses nothing: after a restart (its
+// queue gone), ResumeAll finishes both executions.
+func TestResumeLostEnds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, 14, 0, 0, 0)
+	crashing, err := engine.New(&engine.Config{Store: h.st, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk,
+		FaultFunc: func(point string) error {
+			if point == "committed" {
+				return errors.New("injected crash at " + point)
+			}
+			return nil
+		}})
+	require.NoError(t, err)
+	one := h.startOne(ctx, "one", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"done","End":true}}}`, `{}`)
+	par := h.startOne(ctx, "par", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"a","End":true}}},
+		{"StartAt":"B","States":{"B":{"Type":"Pass","Result":"b","End":true}}}]}}}`, `{}`)
+	for {
+		ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 10})
+		require.NoError(t, err)
+		if len(ds) == 0 {
+			break
+		}
+		for _, d := range ds {
+			var m struct {
+				E string `json:"e"`
+				T string `json:"t"`
+			}
+			require.NoError(t, json.Unmarshal(d.Body, &m))
+			if m.E == one || strings.Contains(m.T, "/") {
+				// The root's only step, a branch's only step: committed,
+				// then the process dies.
+				require.ErrorContains(t, crashing.HandleMessage(ctx, d.Body, d.ReceiveCount), "injected crash")
+				continue
+			}
+			require.NoError(t, h.eng.HandleMessage(ctx, d.Body, d.ReceiveCount))
+			require.NoError(t, h.q.MessageDelete(ctx, &queue.MessageDeleteParams{ReceiptHandles: []string{d.ReceiptHandle}}))
+		}
+	}
+	require.Equal(t, store.StatusRunning, h.execution(ctx, one).Status)
+	require.Equal(t, store.StatusRunning, h.execution(ctx, par).Status)
+
+	h2 := newHarnessOn(t, h.st, 15, 0, 0, 0) // a new queue: the messages are lost
+	h2.clk.Set(h.clk.Now())
+	n, err := h2.eng.ResumeAll(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	h2.drain(ctx)
+	rec := h2.execution(ctx, one)
+	require.Equal(t, store.StatusSucceeded, rec.Status)
+	require.JSONEq(t, `"done"`, rec.Output)
+	rec = h2.execution(ctx, par)
+	require.Equal(t, store.StatusSucceeded, rec.Status)
+	require.JSONEq(t, `["a","b"]`, rec.Output)
 }
