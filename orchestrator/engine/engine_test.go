@@ -689,14 +689,7 @@ func TestEndRecordedAfterCrash(t *testing.T) {
 		t.Run(by, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, 10, 0, 0, 0)
-			crashing, err := engine.New(&engine.Config{Store: h.st, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk,
-				FaultFunc: func(point string) error {
-					if point == "committed" {
-						return errors.New("injected crash at " + point)
-					}
-					return nil
-				}})
-			require.NoError(t, err)
+			crashing := h.crashingAt("committed")
 			arn := h.startOne(ctx, "one", `{"StartAt":"P","TimeoutSeconds":60,"States":{"P":{"Type":"Pass","Result":{"r":1},"End":true}}}`, `{}`)
 			ds, err := h.q.MessageReceive(ctx, &queue.MessageReceiveParams{MaxMessages: 1})
 			require.NoError(t, err)
@@ -815,4 +808,18 @@ func mustHistory(t *testing.T, h *harness, arn string) []*interp.Event {
 	hist, err := h.eng.History(context.Background(), arn)
 	require.NoError(t, err)
 	return hist
+}
+
+// crashingAt returns another worker on the harness's store and queue
+// whose handler dies at point, every time.
+func (h *harness) crashingAt(point string) *engine.Engine {
+	eng, err := engine.New(&engine.Config{Store: h.st, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk,
+		FaultFunc: func(p string) error {
+			if p == point {
+				return errors.New("injected crash at " + p)
+			}
+			return nil
+		}})
+	require.NoError(h.t, err)
+	return eng
 }

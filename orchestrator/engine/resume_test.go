@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,14 +129,7 @@ func TestResumeLostEnds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t, 14, 0, 0, 0)
-	crashing, err := engine.New(&engine.Config{Store: h.st, Queue: h.q, NowFunc: h.clk.Now, Clock: h.clk,
-		FaultFunc: func(point string) error {
-			if point == "committed" {
-				return errors.New("injected crash at " + point)
-			}
-			return nil
-		}})
-	require.NoError(t, err)
+	crashing := h.crashingAt("committed")
 	one := h.startOne(ctx, "one", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"done","End":true}}}`, `{}`)
 	par := h.startOne(ctx, "par", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
 		{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"a","End":true}}},
